@@ -1,0 +1,166 @@
+package archlab.agent.cli;
+
+import archlab.sandbox.CheckReport;
+import archlab.sandbox.ModelDefinition;
+import archlab.sandbox.lang.Diagnostic;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code archlab check FILE... [--json]}: parses, validates and shape-checks model definitions and
+ * reports their parameter count, FLOPs per token and canonical hash.
+ */
+@Command(
+        name = "check",
+        description = {
+            "Check model definitions: syntax, names, shapes, causality.",
+            "Prints the parameter count, FLOPs per token and canonical hash of each valid file;"
+                + " errors and warnings go to stderr as file:line:col: error [code]: message.",
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:every file is valid",
+            "1:some file has errors, or is missing or unreadable",
+            "2:usage error",
+        })
+final class CheckCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Model definition files (.arch).")
+    List<Path> files = new ArrayList<>();
+
+    @Option(names = "--json", description = "Print a JSON object per file (an array for several files) on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws JsonProcessingException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ArrayNode reports = JsonNodeFactory.instance.arrayNode();
+        boolean allOk = true;
+        for (Path file : files) {
+            String fileName = file.toString();
+            String source;
+            try {
+                source = SourceFiles.read(file);
+            } catch (InvalidInputException e) {
+                allOk = false;
+                err.println("archlab: " + e.getMessage());
+                err.flush();
+                reports.add(unreadable(fileName, e.getMessage()));
+                continue;
+            }
+            CheckReport report = ModelDefinition.check(source, fileName);
+            allOk &= report.ok();
+            if (json) {
+                // Diagnostics are in the JSON; stderr stays free for problems with the command itself.
+                reports.add(toJson(report));
+            } else {
+                Diagnostics.print(err, report.errors());
+                Diagnostics.print(err, report.warnings());
+                if (report.ok()) {
+                    out.println(summary(report));
+                } else {
+                    err.println("failed  " + fileName + "  " + Diagnostics.plural(report.errors().size(), "error")
+                            + ", " + Diagnostics.plural(report.warnings().size(), "warning"));
+                }
+            }
+        }
+        if (json) {
+            out.println(JSON.writeValueAsString(reports.size() == 1 ? reports.get(0) : reports));
+        }
+        out.flush();
+        err.flush();
+        return allOk ? ExitCodes.OK : ExitCodes.INVALID_INPUT;
+    }
+
+    /** {@code ok  NAME  params 123,456  flops/token 1.23 M  hash 3fa2c1d9e0b1}. */
+    static String summary(CheckReport report) {
+        String name = report.name() != null && !report.name().isBlank() ? report.name() : report.file();
+        String hash = report.hash() == null ? "?" : report.hash().substring(0, Math.min(12, report.hash().length()));
+        return "ok  " + name
+                + "  params " + (report.params() == null ? "?" : String.format(Locale.ROOT, "%,d", report.params()))
+                + "  flops/token " + si(report.flopsPerToken())
+                + "  hash " + hash;
+    }
+
+    /** 1234567.0 → "1.23 M". */
+    static String si(Double value) {
+        if (value == null || value.isNaN()) {
+            return "?";
+        }
+        String[] units = {"", " K", " M", " G", " T", " P"};
+        double v = value;
+        int unit = 0;
+        while (Math.abs(v) >= 1000 && unit < units.length - 1) {
+            v /= 1000;
+            unit++;
+        }
+        return unit == 0 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f%s", v, units[unit]);
+    }
+
+    static ObjectNode toJson(CheckReport report) {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.put("name", report.name());
+        node.put("file", report.file());
+        node.put("ok", report.ok());
+        node.put("params", report.params());
+        node.put("flops_per_token", report.flopsPerToken());
+        node.put("hash", report.hash());
+        node.set("errors", toJson(report.errors()));
+        node.set("warnings", toJson(report.warnings()));
+        return node;
+    }
+
+    private static ArrayNode toJson(List<Diagnostic> diagnostics) {
+        ArrayNode array = JsonNodeFactory.instance.arrayNode();
+        for (Diagnostic d : diagnostics) {
+            ObjectNode node = array.addObject();
+            node.put("line", d.line());
+            node.put("col", d.col());
+            node.put("code", d.code());
+            node.put("message", d.message());
+            ArrayNode trace = node.putArray("trace");
+            d.trace().forEach(trace::add);
+        }
+        return array;
+    }
+
+    /** The JSON entry of a file that could not be read: one error at line 0, column 0 (no position). */
+    private static ObjectNode unreadable(String fileName, String message) {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.putNull("name");
+        node.put("file", fileName);
+        node.put("ok", false);
+        node.putNull("params");
+        node.putNull("flops_per_token");
+        node.putNull("hash");
+        ObjectNode error = node.putArray("errors").addObject();
+        error.put("line", 0);
+        error.put("col", 0);
+        error.put("code", "unreadable-file");
+        error.put("message", message);
+        error.putArray("trace");
+        node.putArray("warnings");
+        return node;
+    }
+}

@@ -1,0 +1,16 @@
+package archlab.agent.cli;
+
+/** The process exit codes of every archlab command. Documented in README.md and in {@code --help}. */
+public final class ExitCodes {
+    /** The command did what was asked; for {@code check}, every file is valid. */
+    public static final int OK = 0;
+    /** Invalid input: a definition with errors, or a file that is missing or unreadable. */
+    public static final int INVALID_INPUT = 1;
+    /** Usage error: an unknown option or command, a missing or malformed argument. */
+    public static final int USAGE = 2;
+    /** Internal error: a bug in archlab (EX_SOFTWARE from sysexits.h). */
+    public static final int INTERNAL = 70;
+
+    private ExitCodes() {
+    }
+}

@@ -1,0 +1,33 @@
+package archlab.agent.cli;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/** Reads definition files named on the command line, relative to the user's working directory. */
+final class SourceFiles {
+    private SourceFiles() {
+    }
+
+    /** The file's text, decoded as UTF-8; an {@link InvalidInputException} saying what is wrong otherwise. */
+    static String read(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new InvalidInputException(file + ": is a directory, not a definition file");
+        }
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException(file + ": no such file");
+        } catch (AccessDeniedException e) {
+            throw new InvalidInputException(file + ": permission denied");
+        } catch (CharacterCodingException e) {
+            throw new InvalidInputException(file + ": not UTF-8 text");
+        } catch (IOException e) {
+            throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")");
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package archlab.sandbox;
+
+import archlab.sandbox.graph.ArchGraph;
+import archlab.sandbox.graph.CanonicalHash;
+import archlab.sandbox.graph.Cost;
+import archlab.sandbox.graph.DefinitionDiff;
+import archlab.sandbox.graph.DotRenderer;
+import archlab.sandbox.graph.Elaborator;
+import archlab.sandbox.lang.Ast.Program;
+import archlab.sandbox.lang.DefinitionException;
+import archlab.sandbox.lang.Diagnostic;
+import archlab.sandbox.lang.Library;
+import archlab.sandbox.lang.Parser;
+import archlab.sandbox.lang.Primitives;
+import archlab.sandbox.lang.StandardLibrary;
+import archlab.sandbox.lang.Validator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A checked model definition: its source, syntax tree and graph, with the figures everything else
+ * reads (parameters, FLOPs per token, canonical hash). Immutable. Obtain one with {@link #parse}.
+ */
+public final class ModelDefinition {
+    private final String source;
+    private final String file;
+    private final Program program;
+    private final ArchGraph graph;
+    private final List<Diagnostic> warnings;
+    private final int seqLen;
+    private String hash;
+
+    private ModelDefinition(String source, String file, Program program, ArchGraph graph, List<Diagnostic> warnings,
+                            int seqLen) {
+        this.source = source;
+        this.file = file;
+        this.program = program;
+        this.graph = graph;
+        this.warnings = List.copyOf(warnings);
+        this.seqLen = seqLen;
+    }
+
+    /** Parses and checks a definition with the standard library and the file's own vocab and seq_len. */
+    public static ModelDefinition parse(String source, String file) throws DefinitionException {
+        return parse(source, file, StandardLibrary.library(), Map.of());
+    }
+
+    /**
+     * Parses and checks a definition.
+     *
+     * @param library   the blocks it may call besides its own (the standard library, mined subroutines)
+     * @param overrides built-in params set by the task, {@code vocab} and {@code seq_len}
+     */
+    public static ModelDefinition parse(String source, String file, Library library, Map<String, Integer> overrides)
+            throws DefinitionException {
+        for (String key : overrides.keySet()) {
+            if (!Primitives.BUILTIN_PARAMS.containsKey(key)) {
+                throw new IllegalArgumentException("only built-in params can be overridden, not " + key);
+            }
+        }
+        Program program = Parser.parse(source, file);
+        List<Diagnostic> findings = Validator.validate(program, file, library);
+        if (findings.stream().anyMatch(Diagnostic::isError)) {
+            throw new DefinitionException(findings.stream().filter(Diagnostic::isError).toList());
+        }
+        Elaborator.Result expanded = Elaborator.elaborate(program, file, library, overrides);
+        return new ModelDefinition(source, file, program, expanded.graph(), findings, expanded.seqLen());
+    }
+
+    /** Checks a definition and reports, never throwing for a bad definition. */
+    public static CheckReport check(String source, String file) {
+        try {
+            ModelDefinition d = parse(source, file);
+            return new CheckReport(d.name(), file, d.parameterCount(), d.flopsPerToken(), d.canonicalHash(),
+                    List.of(), d.warnings());
+        } catch (DefinitionException e) {
+            return new CheckReport(nameOf(source), file, null, null, null, e.diagnostics(), List.of());
+        }
+    }
+
+    /** The structural difference between two definitions, in terms a person reads. */
+    public static DefinitionDiff diff(ModelDefinition before, ModelDefinition after) {
+        return DefinitionDiff.between(before.graph, after.graph);
+    }
+
+    private static String nameOf(String source) {
+        for (String line : source.lines().toList()) {
+            String t = line.strip();
+            if (t.startsWith("arch ") && t.length() > 5) {
+                return t.substring(5).strip().split("\\s+")[0];
+            }
+        }
+        return null;
+    }
+
+    /** The name after {@code arch}, or the file name without extension when there is none. */
+    public String name() {
+        if (program.arch() != null) {
+            return program.arch();
+        }
+        String base = file.substring(file.lastIndexOf('/') + 1);
+        return base.endsWith(".arch") ? base.substring(0, base.length() - 5) : base;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public String file() {
+        return file;
+    }
+
+    public Program program() {
+        return program;
+    }
+
+    public ArchGraph graph() {
+        return graph;
+    }
+
+    public List<Diagnostic> warnings() {
+        return warnings;
+    }
+
+    public long parameterCount() {
+        return Cost.parameters(graph);
+    }
+
+    /** Forward FLOPs per token at the definition's sequence length ({@code seq_len}). */
+    public double flopsPerToken() {
+        return Cost.flopsPerToken(graph, seqLen);
+    }
+
+    /** SHA-256 of the canonical graph: equal for definitions that differ only in names, order or layout. */
+    public String canonicalHash() {
+        if (hash == null) {
+            hash = CanonicalHash.of(graph);
+        }
+        return hash;
+    }
+
+    /** The graph as Graphviz DOT. */
+    public String toDot() {
+        return DotRenderer.render(graph, name());
+    }
+}
