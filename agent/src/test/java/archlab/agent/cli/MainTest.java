@@ -26,14 +26,14 @@ class MainTest {
                 return linear(rmsnorm(x), vocab)
             """;
 
-    /** The same with an undefined name {@code y} at line 6, column 27. */
+    /** The same with an undefined name {@code vocabulary} at line 6, column 31. */
     static final String BROKEN = """
             arch tiny_bigram
             param d = 32
 
             model(tokens):
                 x = embed(tokens, d)
-                return linear(rmsnorm(y), vocab)
+                return linear(rmsnorm(x), vocabulary)
             """;
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -121,9 +121,9 @@ class MainTest {
         assertThat(report.get("hash").isNull()).isTrue();
         JsonNode error = report.get("errors").get(0);
         assertThat(error.get("line").asInt()).isEqualTo(6);
-        assertThat(error.get("col").asInt()).isEqualTo(27);
+        assertThat(error.get("col").asInt()).isEqualTo(31);
         assertThat(error.get("code").asText()).isNotBlank();
-        assertThat(error.get("message").asText()).contains("y");
+        assertThat(error.get("message").asText()).contains("vocabulary");
         assertThat(error.get("trace").isArray()).isTrue();
     }
 
@@ -133,7 +133,7 @@ class MainTest {
         Result r = run("check", file.toString());
         assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
         assertThat(r.out()).isEmpty();
-        assertThat(r.err()).contains(file + ":6:27: error [");
+        assertThat(r.err()).contains(file + ":6:31: error [");
     }
 
     @Test
@@ -193,7 +193,7 @@ class MainTest {
         Path file = write("broken.arch", BROKEN);
         Result r = run("graph", file.toString());
         assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
-        assertThat(r.err()).contains(":6:27:");
+        assertThat(r.err()).contains(":6:31:");
     }
 
     @Test

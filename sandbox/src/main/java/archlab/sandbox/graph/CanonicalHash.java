@@ -328,12 +328,17 @@ public final class CanonicalHash {
         return b.append(']').toString();
     }
 
-    static String sha256(String text) {
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            return HEX.formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is unavailable", e);
         }
+    });
+
+    static String sha256(String text) {
+        MessageDigest md = SHA256.get();
+        md.reset();
+        return HEX.formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -18,13 +18,15 @@ import java.util.regex.Pattern;
  *
  * <p>The algorithm:
  * <ol>
- * <li>Nodes are matched by {@linkplain CanonicalHash#merkle Merkle hash}, as multisets (nodes in the
- *     same scope first). Matched nodes compute the same term and are unchanged.</li>
+ * <li>Nodes in the same scope are matched by {@linkplain CanonicalHash#merkle Merkle hash}, as
+ *     multisets. Matched nodes compute the same term and are unchanged.</li>
  * <li>The rest are paired, visiting the unmatched nodes of {@code after} operands first. A node pairs
- *     with an unmatched node of {@code before} in the same scope whose operands have the same Merkle
- *     hashes (an op or attribute changed in place; the same op preferred); failing that, with one of
- *     the same op whose operands are the counterparts of its own (a change upstream flowed through
- *     it); failing that, with the first one of the same op.</li>
+ *     with an unmatched node of {@code before} in the same scope whose operands are the counterparts
+ *     of its own (an op or attribute changed in place, or a change upstream flowed through it; the
+ *     same op preferred); failing that, with one whose operands have the same Merkle hashes; failing
+ *     that, with one of the same op at the same source location, or else the first one of the same
+ *     op. Nodes still unmatched are then matched by Merkle hash across scopes (a renamed or
+ *     restructured block), so two graphs with the same canonical hash have no changes.</li>
  * <li>A pair is a {@link Kind#CHANGED} when its op, attributes, scan body or operand count differ,
  *     when an operand was rewired from one surviving node to another, or when its shape changed and no
  *     operand explains it. A pair that differs only because something upstream changed is not
@@ -43,7 +45,8 @@ public final class DefinitionDiff {
      * One change. {@code scope} is the block expansion path ({@code ""} at model level), with
      * {@code [*]} where repeat indices were collapsed. {@code before} and {@code after} describe the op
      * ({@code linear(out=64)}; null for the side that lacks it); locations are {@code line:col} in the
-     * definition (null when unknown). {@code count} is how many ops the change stands for.
+     * definition, {@code file:line:col} for an op that comes from another file (a standard-library
+     * block), or null when unknown. {@code count} is how many ops the change stands for.
      */
     public record Change(Kind kind, String scope, String before, String after, String beforeLocation,
                          String afterLocation, int count) {
@@ -62,10 +65,10 @@ public final class DefinitionDiff {
                     if (afterLocation != null || beforeLocation != null) {
                         b.append("  (");
                         if (afterLocation != null) {
-                            b.append("line ").append(afterLocation);
+                            b.append(line(afterLocation));
                         }
                         if (beforeLocation != null) {
-                            b.append(afterLocation != null ? ", was " : "was line ").append(beforeLocation);
+                            b.append(afterLocation != null ? ", was " + beforeLocation : "was " + line(beforeLocation));
                         }
                         b.append(')');
                     }
@@ -73,13 +76,13 @@ public final class DefinitionDiff {
                 case ADDED -> {
                     b.append("+ ").append(where).append(": ").append(after);
                     if (afterLocation != null) {
-                        b.append("  (line ").append(afterLocation).append(')');
+                        b.append("  (").append(line(afterLocation)).append(')');
                     }
                 }
                 case REMOVED -> {
                     b.append("- ").append(where).append(": ").append(before);
                     if (beforeLocation != null) {
-                        b.append("  (was line ").append(beforeLocation).append(')');
+                        b.append("  (was ").append(line(beforeLocation)).append(')');
                     }
                 }
             }
@@ -171,13 +174,39 @@ public final class DefinitionDiff {
         return String.valueOf(v);
     }
 
-    private static String location(OpNode n) {
-        return n.line() > 0 ? n.line() + ":" + Math.max(n.col(), 0) : null;
+    /**
+     * {@code line:col} for an op of the definition's own file ({@code home}); {@code file:line:col}
+     * for one that comes from another file, such as a standard-library block; null when unknown.
+     */
+    private static String location(OpNode n, String home) {
+        if (n.line() <= 0) {
+            return null;
+        }
+        String lc = n.line() + ":" + Math.max(n.col(), 0);
+        return n.file() == null || n.file().equals(home) ? lc : n.file() + ":" + lc;
+    }
+
+    /** Source order: the definition's own ops by line and column, then those of other files. */
+    private static long sortKey(OpNode n, String home) {
+        boolean own = n.file() == null || n.file().equals(home);
+        long line = Math.max(n.line(), 0);
+        long col = Math.max(Math.min(n.col(), 0xFFFFFF), 0);
+        return ((own ? 0L : 1L) << 62) + (line << 24) + col;
+    }
+
+    /** The definition's own file: where its inputs were declared. */
+    private static String home(ArchGraph g) {
+        return g.inputs().isEmpty() ? null : g.inputs().get(0).file();
+    }
+
+    /** {@code line 9:9} for a location in the definition, the bare {@code file:line:col} otherwise. */
+    private static String line(String location) {
+        return location.matches("\\d+:\\d+") ? "line " + location : location;
     }
 
     /** A change before collapsing, with where it sorts. */
     private record Raw(Kind kind, String scope, String before, String after, String beforeLocation,
-                       String afterLocation, int line, int col) {
+                       String afterLocation, long order) {
         String key() {
             return kind + "\0" + REPEAT_INDEX.matcher(scope).replaceAll("[*]") + "\0" + before + "\0" + after
                     + "\0" + beforeLocation + "\0" + afterLocation;
@@ -187,6 +216,8 @@ public final class DefinitionDiff {
     private static final class Differ {
         private final CanonicalHash.Merkle mb;
         private final CanonicalHash.Merkle ma;
+        private final String homeB;
+        private final String homeA;
         private final Map<OpNode, OpNode> b2a = new IdentityHashMap<>();
         private final Map<OpNode, OpNode> a2b = new IdentityHashMap<>();
         /** Pairs of nodes whose Merkle hashes differ, after-node to before-node, in pairing order. */
@@ -195,11 +226,19 @@ public final class DefinitionDiff {
         Differ(ArchGraph before, ArchGraph after) {
             this.mb = new CanonicalHash.Merkle(before);
             this.ma = new CanonicalHash.Merkle(after);
+            this.homeB = home(before);
+            this.homeA = home(after);
         }
 
         DefinitionDiff run() {
-            matchByMerkle();
-            pairRest();
+            // Equal terms first where they sit in the same scope; then pair the rest within scopes; only
+            // then match equal terms across scopes (a renamed or restructured block), so that an equal
+            // term elsewhere does not take the place of a node's counterpart in its own scope.
+            matchByMerkle(true);
+            if (!sameTerms()) {
+                pairRest();
+            }
+            matchByMerkle(false);
             return new DefinitionDiff(collapse(classify()));
         }
 
@@ -208,43 +247,56 @@ public final class DefinitionDiff {
             a2b.put(a, b);
         }
 
-        private void matchByMerkle() {
+        /**
+         * Links nodes of equal Merkle hash: with {@code sameScope}, only nodes in the same scope;
+         * otherwise any still unlinked ones, in order.
+         */
+        private void matchByMerkle(boolean sameScope) {
             Map<String, List<OpNode>> groupsB = new HashMap<>();
             for (OpNode b : mb.order) {
-                groupsB.computeIfAbsent(mb.hashes.get(b), k -> new ArrayList<>()).add(b);
+                if (!b2a.containsKey(b)) {
+                    groupsB.computeIfAbsent(mb.hashes.get(b), k -> new ArrayList<>()).add(b);
+                }
             }
             Map<String, List<OpNode>> groupsA = new LinkedHashMap<>();
             for (OpNode a : ma.order) {
-                groupsA.computeIfAbsent(ma.hashes.get(a), k -> new ArrayList<>()).add(a);
+                if (!a2b.containsKey(a)) {
+                    groupsA.computeIfAbsent(ma.hashes.get(a), k -> new ArrayList<>()).add(a);
+                }
             }
             for (Map.Entry<String, List<OpNode>> e : groupsA.entrySet()) {
                 List<OpNode> lb = groupsB.get(e.getKey());
                 if (lb == null) {
                     continue;
                 }
-                Map<String, Deque<OpNode>> byScope = new HashMap<>();
-                for (OpNode b : lb) {
-                    byScope.computeIfAbsent(b.scope(), k -> new ArrayDeque<>()).add(b);
-                }
-                List<OpNode> leftover = new ArrayList<>();
-                for (OpNode a : e.getValue()) {
-                    Deque<OpNode> same = byScope.get(a.scope());
-                    if (same != null && !same.isEmpty()) {
-                        link(same.poll(), a);
-                    } else {
-                        leftover.add(a);
+                if (sameScope) {
+                    Map<String, Deque<OpNode>> byScope = new HashMap<>();
+                    for (OpNode b : lb) {
+                        byScope.computeIfAbsent(b.scope(), k -> new ArrayDeque<>()).add(b);
                     }
-                }
-                int i = 0;
-                for (OpNode b : lb) {
-                    if (i == leftover.size()) {
-                        break;
+                    for (OpNode a : e.getValue()) {
+                        Deque<OpNode> same = byScope.get(a.scope());
+                        if (same != null && !same.isEmpty()) {
+                            link(same.poll(), a);
+                        }
                     }
-                    if (!b2a.containsKey(b)) {
-                        link(b, leftover.get(i++));
+                } else {
+                    for (int i = 0; i < Math.min(lb.size(), e.getValue().size()); i++) {
+                        link(lb.get(i), e.getValue().get(i));
                     }
                 }
             }
+        }
+
+        /** True when both graphs hold the same multiset of Merkle hashes (as when their hashes agree). */
+        private boolean sameTerms() {
+            if (mb.order.size() != ma.order.size()) {
+                return false;
+            }
+            Map<String, Integer> count = new HashMap<>();
+            mb.order.forEach(b -> count.merge(mb.hashes.get(b), 1, Integer::sum));
+            ma.order.forEach(a -> count.merge(ma.hashes.get(a), -1, Integer::sum));
+            return count.values().stream().allMatch(c -> c == 0);
         }
 
         private String operandKey(OpNode n, CanonicalHash.Merkle m) {
@@ -271,6 +323,7 @@ public final class DefinitionDiff {
         private void pairRest() {
             Map<String, Candidates> byOperands = new HashMap<>();
             Map<String, Candidates> byOp = new HashMap<>();
+            Map<String, Candidates> byPlace = new HashMap<>();
             Map<OpNode, List<OpNode>> readers = new IdentityHashMap<>();
             for (OpNode b : mb.order) {
                 if (b2a.containsKey(b)) {
@@ -280,6 +333,7 @@ public final class DefinitionDiff {
                     byOperands.computeIfAbsent(operandKey(b, mb), k -> new Candidates()).nodes.add(b);
                 }
                 byOp.computeIfAbsent(b.scope() + "\0" + b.op(), k -> new Candidates()).nodes.add(b);
+                byPlace.computeIfAbsent(place(b), k -> new Candidates()).nodes.add(b);
                 for (OpNode x : b.inputs()) {
                     List<OpNode> r = readers.computeIfAbsent(x, k -> new ArrayList<>());
                     if (r.isEmpty() || r.get(r.size() - 1) != b) {
@@ -293,33 +347,41 @@ public final class DefinitionDiff {
                 }
                 OpNode b = null;
                 if (!a.inputs().isEmpty()) {
-                    Candidates c = byOperands.get(operandKey(a, ma));
-                    if (c != null) {
-                        for (OpNode x : c.nodes) {
-                            if (!b2a.containsKey(x) && x.op().equals(a.op())) {
-                                b = x;
-                                break;
-                            }
-                        }
-                        if (b == null) {
-                            b = c.firstFree();
+                    // The operands are the counterparts of a's: the same op first, then any op.
+                    OpNode p = a2b.get(a.inputs().get(0));
+                    List<OpNode> same = new ArrayList<>();
+                    for (OpNode r : p == null ? List.<OpNode>of() : readers.getOrDefault(p, List.of())) {
+                        if (!b2a.containsKey(r) && r.scope().equals(a.scope()) && corresponds(r, a)) {
+                            same.add(r);
                         }
                     }
+                    b = same.stream().filter(r -> r.op().equals(a.op())).findFirst()
+                            .orElse(same.isEmpty() ? null : same.get(0));
                     if (b == null) {
-                        OpNode p = a2b.get(a.inputs().get(0));
-                        for (OpNode r : p == null ? List.<OpNode>of() : readers.getOrDefault(p, List.of())) {
-                            if (!b2a.containsKey(r) && r.scope().equals(a.scope()) && r.op().equals(a.op())
-                                    && corresponds(r, a)) {
-                                b = r;
-                                break;
+                        // The operands compute the same terms (they may be other nodes).
+                        Candidates c = byOperands.get(operandKey(a, ma));
+                        if (c != null) {
+                            for (OpNode x : c.nodes) {
+                                if (!b2a.containsKey(x) && x.op().equals(a.op())) {
+                                    b = x;
+                                    break;
+                                }
+                            }
+                            if (b == null) {
+                                b = c.firstFree();
                             }
                         }
                     }
                 }
                 if (b == null) {
+                    // The same op in the same scope: at the same place in the source, else the first.
                     Candidates c = byOp.get(a.scope() + "\0" + a.op());
                     if (c != null) {
-                        b = c.firstFree();
+                        Candidates here = byPlace.get(place(a));
+                        b = here != null ? here.firstFree() : null;
+                        if (b == null) {
+                            b = c.firstFree();
+                        }
                     }
                 }
                 if (b != null) {
@@ -327,6 +389,11 @@ public final class DefinitionDiff {
                     paired.put(a, b);
                 }
             }
+        }
+
+        /** Scope, op and source location: where an op edited in place is found again. */
+        private static String place(OpNode n) {
+            return n.scope() + "\0" + n.op() + "\0" + n.file() + "\0" + n.line() + ":" + n.col();
         }
 
         /** True when every operand of {@code a} is the counterpart of the operand of {@code b}. */
@@ -385,17 +452,20 @@ public final class DefinitionDiff {
                     changed = false;
                 }
                 if (changed) {
-                    raw.add(new Raw(Kind.CHANGED, a.scope(), db, da, location(b), location(a), a.line(), a.col()));
+                    raw.add(new Raw(Kind.CHANGED, a.scope(), db, da, location(b, homeB), location(a, homeA),
+                            sortKey(a, homeA)));
                 }
             }
             for (OpNode b : mb.order) {
                 if (!b2a.containsKey(b)) {
-                    raw.add(new Raw(Kind.REMOVED, b.scope(), describe(b), null, location(b), null, b.line(), b.col()));
+                    raw.add(new Raw(Kind.REMOVED, b.scope(), describe(b), null, location(b, homeB), null,
+                            sortKey(b, homeB)));
                 }
             }
             for (OpNode a : ma.order) {
                 if (!a2b.containsKey(a)) {
-                    raw.add(new Raw(Kind.ADDED, a.scope(), null, describe(a), null, location(a), a.line(), a.col()));
+                    raw.add(new Raw(Kind.ADDED, a.scope(), null, describe(a), null, location(a, homeA),
+                            sortKey(a, homeA)));
                 }
             }
             return raw;
@@ -455,8 +525,7 @@ public final class DefinitionDiff {
         }
 
         private List<Change> collapse(List<Raw> raw) {
-            raw.sort(Comparator.comparingInt(Raw::line).thenComparingInt(Raw::col)
-                    .thenComparing(Raw::kind).thenComparing(Raw::scope));
+            raw.sort(Comparator.comparingLong(Raw::order).thenComparing(Raw::kind).thenComparing(Raw::scope));
             Map<String, List<Raw>> groups = new LinkedHashMap<>();
             for (Raw r : raw) {
                 groups.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r);

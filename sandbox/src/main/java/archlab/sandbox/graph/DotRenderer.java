@@ -1,20 +1,13 @@
 package archlab.sandbox.graph;
 
 import java.io.StringWriter;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.StringJoiner;
-import org.jgrapht.graph.AsSubgraph;
 import org.jgrapht.nio.Attribute;
 import org.jgrapht.nio.DefaultAttribute;
 import org.jgrapht.nio.dot.DOTExporter;
-import org.jgrapht.nio.dot.DOTSubgraph;
 
 /**
  * Renders a graph as Graphviz DOT (JGraphT's {@link DOTExporter}); {@code dot -Tsvg} draws it.
@@ -26,9 +19,12 @@ import org.jgrapht.nio.dot.DOTSubgraph;
  *     has several operands and is not commutative.</li>
  * <li>Inputs and outputs are ellipses; ops with weights are filled light blue, the masking ops
  *     ({@code causal_mask}, {@code causal_zero}) orange; a scan is a double box.</li>
- * <li>Nodes are grouped into a cluster per top scope segment ({@code layer[0]}, {@code layer[1]}, ...);
- *     model-level nodes stay outside.</li>
+ * <li>A node's tooltip (shown in SVG) is its scope and source location.</li>
  * </ul>
+ *
+ * <p>Nodes are not grouped into clusters by scope: JGraphT 1.5.3's {@code DOTSubgraph} writes a
+ * stray node named after each cluster when the cluster has attributes, and without attributes a
+ * cluster inherits the graph's title as its label.
  */
 public final class DotRenderer {
     private DotRenderer() {
@@ -43,7 +39,7 @@ public final class DotRenderer {
             Map<String, Attribute> a = new LinkedHashMap<>();
             a.put("rankdir", DefaultAttribute.createAttribute("TB"));
             if (title != null && !title.isEmpty()) {
-                a.put("label", DefaultAttribute.createAttribute(title));
+                a.put("label", DefaultAttribute.createAttribute(quote(title)));
                 a.put("labelloc", DefaultAttribute.createAttribute("t"));
             }
             a.put("fontname", DefaultAttribute.createAttribute("Helvetica"));
@@ -58,7 +54,6 @@ public final class DotRenderer {
             }
             return a;
         });
-        exporter.setSubgraphProvider(() -> clusters(g));
         StringWriter w = new StringWriter();
         exporter.exportGraph(g.dag(), w);
         return w.toString();
@@ -67,6 +62,9 @@ public final class DotRenderer {
     private static Map<String, Attribute> vertexAttributes(OpNode n, boolean output) {
         Map<String, Attribute> a = new LinkedHashMap<>();
         a.put("label", DefaultAttribute.createAttribute(label(n)));
+        String where = n.scope() == null || n.scope().isEmpty() ? "model" : n.scope();
+        String tooltip = n.line() > 0 ? where + " at " + n.line() + ":" + n.col() : where;
+        a.put("tooltip", DefaultAttribute.createAttribute(tooltip));
         boolean input = CanonicalHash.isInput(n);
         if (n.body() != null) {
             a.put("shape", DefaultAttribute.createAttribute("box"));
@@ -115,37 +113,12 @@ public final class DotRenderer {
         return b.toString();
     }
 
-    /** One cluster per top scope segment, in order of first appearance. */
-    private static Map<String, DOTSubgraph<OpNode, ArchGraph.OperandEdge>> clusters(ArchGraph g) {
-        Map<String, Set<OpNode>> groups = new LinkedHashMap<>();
-        List<OpNode> nodes = new ArrayList<>(g.dag().vertexSet());
-        nodes.sort(Comparator.comparingInt(OpNode::id));
-        for (OpNode n : nodes) {
-            String scope = n.scope() == null ? "" : n.scope();
-            if (scope.isEmpty()) {
-                continue;
-            }
-            int slash = scope.indexOf('/');
-            String top = slash < 0 ? scope : scope.substring(0, slash);
-            groups.computeIfAbsent(top, k -> new LinkedHashSet<>()).add(n);
-        }
-        Map<String, DOTSubgraph<OpNode, ArchGraph.OperandEdge>> out = new LinkedHashMap<>();
-        int i = 0;
-        for (Map.Entry<String, Set<OpNode>> e : groups.entrySet()) {
-            Map<String, Attribute> attrs = new LinkedHashMap<>();
-            attrs.put("label", DefaultAttribute.createAttribute(quote(e.getKey())));
-            attrs.put("style", DefaultAttribute.createAttribute("rounded"));
-            attrs.put("color", DefaultAttribute.createAttribute("gray60"));
-            AsSubgraph<OpNode, ArchGraph.OperandEdge> sub = new AsSubgraph<>(g.dag(), e.getValue(), Set.of());
-            out.put("cluster_" + i++, new DOTSubgraph<>(sub, attrs, Map.of(), true, false));
-        }
-        return out;
-    }
-
-    /** Subgraph attributes are written raw, so a string value carries its own quotes. */
-    private static String quote(String s) {
-        StringJoiner j = new StringJoiner("", "\"", "\"");
-        j.add(s.replace("\\", "\\\\").replace("\"", "\\\""));
-        return j.toString();
+    /**
+     * A DOT string literal. JGraphT writes graph attributes raw, so a string value must carry its
+     * own quotes; line breaks become DOT's {@code \n}.
+     */
+    static String quote(String s) {
+        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\r\n", "\\n").replace("\n", "\\n")
+                + '"';
     }
 }

@@ -87,7 +87,7 @@ public final class Elaborator {
 
     /** The graph under construction: the model's, or a scan step's. */
     private final class Builder {
-        final DirectedAcyclicGraph<OpNode, OperandEdge> dag = new DirectedAcyclicGraph<>(null, null, false);
+        final DirectedAcyclicGraph<OpNode, OperandEdge> dag = new DirectedAcyclicGraph<>(null, null, false, true);
         final List<OpNode> inputs = new ArrayList<>();
     }
 

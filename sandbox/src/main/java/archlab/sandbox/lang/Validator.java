@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Set;
 import org.jgrapht.alg.cycle.JohnsonSimpleCycles;
 import org.jgrapht.graph.DefaultDirectedGraph;
-import org.jgrapht.graph.DefaultEdge;
 
 /**
  * The checks that need no shapes: names, arity, single assignment, returns, unused values and
@@ -37,7 +36,8 @@ public final class Validator {
     private final Map<String, Block> fileBlocks;
     private final Set<String> globals;
     private final List<Diagnostic> out = new ArrayList<>();
-    private final DefaultDirectedGraph<String, DefaultEdge> calls = new DefaultDirectedGraph<>(DefaultEdge.class);
+    // Plain (non-intrusive) edges: JohnsonSimpleCycles copies edges into subgraphs, which DefaultEdge forbids.
+    private final DefaultDirectedGraph<String, Object> calls = new DefaultDirectedGraph<>(null, Object::new, false);
 
     private Validator(String file, Library library, Map<String, Block> fileBlocks, Set<String> globals) {
         this.file = file;
@@ -241,8 +241,7 @@ public final class Validator {
             return;
         } else if (isBlock(id)) {
             if (blockAllowed) {
-                calls.addVertex(id);
-                calls.addEdge(s.block.name(), id);
+                link(s.block.name(), id);
             } else {
                 error("block-as-value", n.pos(), "'" + id + "' is a block; call it, as in '" + id
                         + "(x)', or pass it to repeat or scan");
@@ -273,8 +272,7 @@ public final class Validator {
             return;
         } else if (isBlock(callee)) {
             sig = blockSignature(callee);
-            calls.addVertex(callee);
-            calls.addEdge(s.block.name(), callee);
+            link(s.block.name(), callee);
         } else if (Primitives.isPrimitive(callee)) {
             sig = Primitives.signature(callee);
         } else {
@@ -318,6 +316,13 @@ public final class Validator {
         }
     }
 
+    private void link(String caller, String callee) {
+        calls.addVertex(callee);
+        if (!calls.containsEdge(caller, callee)) {
+            calls.addEdge(caller, callee);
+        }
+    }
+
     private boolean isBlock(String name) {
         return fileBlocks.containsKey(name) || library.contains(name);
     }
@@ -337,7 +342,7 @@ public final class Validator {
         if (!seen.add(block) || !calls.containsVertex(block)) {
             return;
         }
-        for (DefaultEdge e : calls.outgoingEdgesOf(block)) {
+        for (Object e : calls.outgoingEdgesOf(block)) {
             reach(calls.getEdgeTarget(e), seen);
         }
     }
