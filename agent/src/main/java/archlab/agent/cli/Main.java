@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
             StdlibCommand.class,
             GraphCommand.class,
             DiffCommand.class,
+            TrainCommand.class,
+            ExportPytorchCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeOnInvalidInput = ExitCodes.USAGE,

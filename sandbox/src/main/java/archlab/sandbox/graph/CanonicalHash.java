@@ -134,7 +134,9 @@ public final class CanonicalHash {
         List<OpNode> operands = n.inputs();
         if (n.commutative()) {
             operands = new ArrayList<>(operands);
-            operands.sort(operandOrder);
+            // Twins (equal Merkle and context hashes) are interchangeable; once numbered, order them
+            // by number so that a + b and b + a of the same twins serialise alike.
+            operands.sort(operandOrder.thenComparingInt(o -> number.getOrDefault(o, Integer.MAX_VALUE)));
         }
         stack.push(new Frame(operands));
     }

@@ -205,16 +205,20 @@ public final class Elaborator {
 
     private Value callBlock(String name, Call call, List<Value> positional, Map<String, Value> keywords,
                             String file, String scopeSegment) {
-        Block def = fileBlocks.get(name);
-        String defFile = userFile;
-        Map<String, Value> globals = fileGlobals;
-        boolean lib = def == null || !file.equals(userFile) && !fileBlocks.containsKey(name);
-        if (lib && library.contains(name) && (def == null || !file.equals(userFile))) {
+        // Lexical scope: user code sees its own blocks first, then the library; library code sees
+        // only the library, so a file's block never changes what a library block computes.
+        Block def;
+        String defFile;
+        Map<String, Value> globals;
+        if (file.equals(userFile) && fileBlocks.containsKey(name)) {
+            def = fileBlocks.get(name);
+            defFile = userFile;
+            globals = fileGlobals;
+        } else if (library.contains(name)) {
             def = library.get(name).block();
             defFile = library.get(name).file();
             globals = builtinGlobals;
-        }
-        if (def == null) {
+        } else {
             throw new Failure("unknown-op", file, call.pos(), "unknown block '" + name + "'");
         }
         if (positional.size() > def.args().size()) {
@@ -316,6 +320,9 @@ public final class Elaborator {
             if (v instanceof NumV n) {
                 return new NumV(-n.v());
             }
+            if (!(v instanceof TensorV)) {
+                throw new Failure("type", file, u.pos(), "unary '-' cannot take " + describe(v));
+            }
             OpNode x = tensor(v, "the operand of unary '-'", file, u.pos());
             return unary("neg", x, file, u.pos());
         }
@@ -328,6 +335,12 @@ public final class Elaborator {
 
     private Value binary(Binary b, Value l, Value r, String file) {
         String op = b.op();
+        for (Value v : List.of(l, r)) {
+            if (v instanceof BoolV || v instanceof TupleV || v instanceof BlockV) {
+                throw new Failure("type", file, b.pos(), "'" + op + "' cannot take " + describe(v)
+                        + "; it works on numbers and tensors");
+            }
+        }
         if (l instanceof NumV x && r instanceof NumV y) {
             double v = switch (op) {
                 case "+" -> x.v() + y.v();
@@ -676,6 +689,14 @@ public final class Elaborator {
             return new Failure(code, file, pos, message);
         }
 
+        /** A computed size, refused when it is too large to be a real tensor dim. */
+        int dim(long size) {
+            if (size > MAX_DIM) {
+                throw fail("too-large", op + " makes a dim of " + size + ", above the limit of " + MAX_DIM);
+            }
+            return (int) size;
+        }
+
         OpNode make(String name, Map<String, Object> attrs, Shape shape, Mask mask, List<OpNode> inputs, long w) {
             return node(name, attrs, shape, mask, inputs, w, null, file, pos);
         }
@@ -749,7 +770,10 @@ public final class Elaborator {
             for (Value v : rest) {
                 int d = positiveInt(v, "a size of parameter", file, pos);
                 dims.add(d);
-                count = Math.multiplyExact(count, d);
+                count *= d;
+                if (count > MAX_DIM) {
+                    throw fail("too-large", "parameter of shape " + dims + "... has more than " + MAX_DIM + " elements");
+                }
             }
             Value init = args.get("init");
             Value std = args.get("std");
@@ -886,7 +910,7 @@ public final class Elaborator {
             if (s.rank() != 4 || s.dim(0) != Shape.B || s.dim(1) < 0 || s.dim(2) != Shape.T || s.dim(3) < 0) {
                 throw fail("shape-mismatch", "merge_heads expects [B, heads, T, k], got " + s);
             }
-            return new TensorV(make("merge_heads", Map.of(), Shape.of(Shape.B, Shape.T, s.dim(1) * s.dim(3)),
+            return new TensorV(make("merge_heads", Map.of(), Shape.of(Shape.B, Shape.T, dim((long) s.dim(1) * s.dim(3))),
                     Mask.NONE, List.of(in), 0));
         }
 
@@ -944,7 +968,7 @@ public final class Elaborator {
                 throw fail(s.rank() >= 2 && (s.last() == Shape.T || s.dim(s.rank() - 2) == Shape.T) ? "non-causal"
                         : "shape-mismatch", "flatten merges the last two dims, which must be sizes (not B or T); got " + s);
             }
-            Shape out = s.without(s.rank() - 1).with(s.rank() - 2, s.last() * s.dim(s.rank() - 2));
+            Shape out = s.without(s.rank() - 1).with(s.rank() - 2, dim((long) s.last() * s.dim(s.rank() - 2)));
             return new TensorV(make("flatten", Map.of(), out, Mask.NONE, List.of(in), 0));
         }
 
@@ -962,7 +986,7 @@ public final class Elaborator {
                 throw fail(first.dim(a) == Shape.T ? "non-causal" : "shape-mismatch", "concat along "
                         + Shape.dimName(first.dim(a)) + " is not allowed; concatenate along a feature dim");
             }
-            int total = 0;
+            long total = 0;
             Mask m = xs.get(0).mask();
             for (OpNode x : xs) {
                 Shape s = x.shape();
@@ -980,7 +1004,7 @@ public final class Elaborator {
                     m = Mask.OPEN;
                 }
             }
-            Shape out = first.with(a, total);
+            Shape out = first.with(a, dim(total));
             return new TensorV(make("concat", Map.of("dim", a), out, out.isScoreMatrix() ? m : open(out), xs, 0));
         }
 
@@ -1276,8 +1300,12 @@ public final class Elaborator {
 
     private static int anyInt(Value v, String what, String file, Pos pos) {
         double d = number(v, what, file, pos);
-        if (d != Math.rint(d) || Math.abs(d) > MAX_DIM) {
-            throw new Failure("type", file, pos, what + " must be a whole number, got " + fmt(d));
+        if (d != Math.rint(d)) {
+            throw new Failure("type", file, pos, what + " must be a whole number, got " + fmt(d)
+                    + "; use '//' for integer division");
+        }
+        if (Math.abs(d) > MAX_DIM) {
+            throw new Failure("too-large", file, pos, what + " is " + fmt(d) + ", above the limit of " + MAX_DIM);
         }
         return (int) d;
     }

@@ -124,13 +124,15 @@ final class Lexer {
             indents.push(width);
             out.add(token(Token.Kind.INDENT, ""));
         } else {
+            List<Integer> levels = new ArrayList<>(indents);
+            java.util.Collections.reverse(levels);
             while (width < indents.peek()) {
                 indents.pop();
                 out.add(token(Token.Kind.DEDENT, ""));
             }
             if (width != indents.peek()) {
                 throw error("this line's indentation (" + width
-                        + " spaces) does not match any enclosing block (expected " + indents.peek() + ")");
+                        + " spaces) does not match any enclosing block; use one of " + levels + " spaces");
             }
         }
         return false;

@@ -27,9 +27,13 @@ import java.util.List;
 public final class Parser {
     /** Deeper nesting than this is certainly not a model and would exhaust the stack. */
     static final int MAX_NESTING = 200;
+    private static final java.util.Set<String> PYTHON_STATEMENTS = java.util.Set.of("import", "from", "def", "class",
+            "for", "while", "if", "else", "elif", "lambda", "with", "try", "except", "print", "pass", "global");
 
     private final List<Token> tokens;
     private final String file;
+    /** The depth of each expression tree built so far; everything that walks a tree recurses on it. */
+    private final java.util.IdentityHashMap<Expr, Integer> depths = new java.util.IdentityHashMap<>();
     private int at;
     private int nesting;
 
@@ -164,6 +168,11 @@ public final class Parser {
             targets.add(expectName("another name to unpack into"));
         }
         Token eq = peek();
+        String first = targets.get(0).id();
+        if (!isOp("=") && targets.size() == 1 && PYTHON_STATEMENTS.contains(first)) {
+            throw error(tokens.get(at - 1), "Python's '" + first + "' is not part of the language: a definition "
+                    + "has only 'name = expression' and 'return' statements, with no imports, loops or conditionals");
+        }
         if (!isOp("=")) {
             throw error(eq, "expected '=' after '" + targets.get(targets.size() - 1).id() + "', found "
                     + eq.describe() + "; every statement assigns a value or returns");
@@ -182,7 +191,7 @@ public final class Parser {
             Expr left = term();
             while (isOp("+") || isOp("-")) {
                 Token op = next();
-                left = new Binary(op.text(), left, term(), pos(op));
+                left = tracked(new Binary(op.text(), left, term(), pos(op)), op);
             }
             return left;
         } finally {
@@ -194,7 +203,7 @@ public final class Parser {
         Expr left = unary();
         while (isOp("*") || isOp("/") || isOp("//") || isOp("@")) {
             Token op = next();
-            left = new Binary(op.text(), left, unary(), pos(op));
+            left = tracked(new Binary(op.text(), left, unary(), pos(op)), op);
         }
         return left;
     }
@@ -206,7 +215,7 @@ public final class Parser {
                 throw error(op, "expression nested more than " + MAX_NESTING + " levels deep");
             }
             try {
-                return new Unary("-", unary(), pos(op));
+                return tracked(new Unary("-", unary(), pos(op)), op);
             } finally {
                 nesting--;
             }
@@ -218,7 +227,14 @@ public final class Parser {
         Expr base = primary();
         if (isOp("**")) {
             Token op = next();
-            return new Binary("**", base, unary(), pos(op));
+            if (++nesting > MAX_NESTING) {
+                throw error(op, "expression nested more than " + MAX_NESTING + " levels deep");
+            }
+            try {
+                return tracked(new Binary("**", base, unary(), pos(op)), op);
+            } finally {
+                nesting--;
+            }
         }
         return base;
     }
@@ -270,7 +286,7 @@ public final class Parser {
                         items.add(expression());
                     }
                     expectOp(")", "')' or ',' in the tuple");
-                    return new Tuple(items, pos(t));
+                    return tracked(new Tuple(items, pos(t)), t, items);
                 }
                 throw error(t, "expected an expression, found " + t.describe());
             }
@@ -308,7 +324,35 @@ public final class Parser {
             } while (acceptOp(","));
         }
         expectOp(")", "')' or ',' in the arguments of '" + callee.text() + "'");
-        return new Call(callee.text(), args, kwargs, pos(callee));
+        List<Expr> all = new ArrayList<>(args);
+        kwargs.forEach(k -> all.add(k.value()));
+        return tracked(new Call(callee.text(), args, kwargs, pos(callee)), callee, all);
+    }
+
+    private <E extends Expr> E tracked(E e, Token at) throws DefinitionException {
+        List<Expr> children;
+        if (e instanceof Binary b) {
+            children = List.of(b.left(), b.right());
+        } else if (e instanceof Unary u) {
+            children = List.of(u.operand());
+        } else {
+            children = List.of();
+        }
+        return tracked(e, at, children);
+    }
+
+    /** Records an expression's depth, refusing trees deeper than the checker is willing to walk. */
+    private <E extends Expr> E tracked(E e, Token at, List<Expr> children) throws DefinitionException {
+        int depth = 1;
+        for (Expr c : children) {
+            depth = Math.max(depth, depths.getOrDefault(c, 1) + 1);
+        }
+        if (depth > MAX_NESTING) {
+            throw error(at, "expression is more than " + MAX_NESTING
+                    + " operations deep; split it into several statements");
+        }
+        depths.put(e, depth);
+        return e;
     }
 
     private Num number(Token t) throws DefinitionException {

@@ -15,6 +15,7 @@ import archlab.sandbox.lang.Ast.Return;
 import archlab.sandbox.lang.Ast.Stmt;
 import archlab.sandbox.lang.Ast.Tuple;
 import archlab.sandbox.lang.Ast.Unary;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -131,6 +132,16 @@ public final class Validator {
         }
     }
 
+    /** A block argument's default: a number from literals and params, like a param's value. */
+    private void defaultExpr(Expr e) {
+        if (e instanceof Call c) {
+            error("param-not-number", c.pos(), "an argument's default is a number computed from numbers and "
+                    + "params; calls such as '" + c.callee() + "(...)' are not allowed here (compute it in the body)");
+        } else {
+            paramExpr(e);
+        }
+    }
+
     private final class Scope {
         final Block block;
         final Map<String, Pos> defined = new LinkedHashMap<>();
@@ -155,7 +166,7 @@ public final class Validator {
                         + (Primitives.isPrimitive(a.name()) ? "a primitive op" : "a block"));
             }
             if (a.defaultValue() != null) {
-                paramExpr(a.defaultValue());
+                defaultExpr(a.defaultValue());
             }
             s.args.put(a.name(), a.pos());
             s.defined.put(a.name(), a.pos());
@@ -247,6 +258,7 @@ public final class Validator {
                         + "(x)', or pass it to repeat or scan");
             }
         } else if (s.assignedAnywhere.containsKey(id)) {
+            s.used.add(id);
             error("use-before-assignment", n.pos(), "'" + id + "' is used before it is assigned (at "
                     + s.assignedAnywhere.get(id) + ")");
         } else if (Primitives.isPrimitive(id)) {
@@ -338,12 +350,15 @@ public final class Validator {
         return new Signature(name, b.args().stream().map(Arg::name).toList(), required, false, Set.of());
     }
 
-    private void reach(String block, Set<String> seen) {
-        if (!seen.add(block) || !calls.containsVertex(block)) {
-            return;
-        }
-        for (Object e : calls.outgoingEdgesOf(block)) {
-            reach(calls.getEdgeTarget(e), seen);
+    private void reach(String from, Set<String> seen) {
+        ArrayDeque<String> todo = new ArrayDeque<>(List.of(from));
+        while (!todo.isEmpty()) {
+            String block = todo.pop();
+            if (seen.add(block) && calls.containsVertex(block)) {
+                for (Object e : calls.outgoingEdgesOf(block)) {
+                    todo.push(calls.getEdgeTarget(e));
+                }
+            }
         }
     }
 
@@ -376,7 +391,8 @@ public final class Validator {
                 best = c;
             }
         }
-        return best != null && bestDistance <= Math.max(1, Math.min(2, wrong.length() / 3))
+        int allowed = wrong.length() == 1 ? 0 : wrong.length() <= 5 ? 1 : 2;
+        return best != null && bestDistance <= allowed
                 ? "; did you mean '" + best + "'?" : "";
     }
 

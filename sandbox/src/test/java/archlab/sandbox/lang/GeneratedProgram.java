@@ -590,8 +590,9 @@ public final class GeneratedProgram {
             return style.inline && r.nextInt(3) == 0 ? Integer.toString(value) : name;
         }
 
+        /** A constant; when inlining, in any of its spellings (the value is what counts). */
         String number(double c) {
-            if (!style.reformat) {
+            if (!style.inline) {
                 return Double.toString(c);
             }
             String plain = Double.toString(c);

@@ -1,0 +1,391 @@
+package archlab.sandbox.compile;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import archlab.sandbox.graph.ArchGraph;
+import archlab.sandbox.graph.OpNode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A definition's graph compiled to DJL: its weights, initialised from a seed, and a forward pass
+ * that evaluates the graph op by op, so that gradients flow through every primitive, scan included.
+ *
+ * <p>Two DJL pitfalls shape this code (see docs/sandbox.md). Constants are real NDArrays owned by the
+ * step's manager, never Java numbers passed to {@code mul(Number)}, whose temporary buffer is freed
+ * while autograd still reads it. And every result is attached to the step's manager, because a
+ * result otherwise belongs to its first operand's manager, which for a weight lives forever.
+ */
+public final class CompiledModel implements AutoCloseable {
+    /** A learnable array; {@code decay} says whether AdamW's weight decay applies to it. */
+    public record Weight(String name, OpNode node, NDArray array, boolean decay) {
+    }
+
+    private static final float NORM_EPS = 1e-5f;
+
+    private final ArchGraph graph;
+    private final NDManager manager;
+    private final Map<OpNode, List<NDArray>> weightsByNode = new HashMap<>();
+    private final List<Weight> weights = new ArrayList<>();
+
+    private CompiledModel(ArchGraph graph, NDManager manager) {
+        this.graph = graph;
+        this.manager = manager;
+    }
+
+    /** Creates the weights under a sub-manager of {@code parent}, initialised from {@code seed}. */
+    public static CompiledModel compile(ArchGraph graph, NDManager parent, long seed) {
+        CompiledModel m = new CompiledModel(graph, parent.newSubManager());
+        m.initialise(graph, new Random(seed));
+        return m;
+    }
+
+    public List<Weight> weights() {
+        return weights;
+    }
+
+    public long parameterCount() {
+        return weights.stream().mapToLong(w -> w.array().size()).sum();
+    }
+
+    public ArchGraph graph() {
+        return graph;
+    }
+
+    // ------------------------------------------------------------------ initialisation
+
+    /** Conventions: fan-in normal for projections, N(0, 1) embeddings, unit norm gains, zero biases. */
+    private void initialise(ArchGraph g, Random rng) {
+        for (OpNode n : g.nodes()) {
+            switch (n.op()) {
+                case "embed" -> add(n, "weight", normal(rng, 1.0, vocab(n), (Integer) n.attrs().get("dim")), true);
+                case "linear" -> {
+                    int in = n.inputs().get(0).shape().last();
+                    int out = (Integer) n.attrs().get("out");
+                    add(n, "weight", normal(rng, 1.0 / Math.sqrt(in), in, out), true);
+                    if (Boolean.TRUE.equals(n.attrs().get("bias"))) {
+                        add(n, "bias", constant(0, out), false);
+                    }
+                }
+                case "conv1d" -> {
+                    int d = n.shape().last();
+                    int k = (Integer) n.attrs().get("kernel");
+                    add(n, "weight", uniform(rng, 1.0 / Math.sqrt(k), k, d), true);
+                    add(n, "bias", constant(0, d), false);
+                }
+                case "rmsnorm" -> add(n, "gain", constant(1, n.shape().last()), false);
+                case "layernorm" -> {
+                    add(n, "gain", constant(1, n.shape().last()), false);
+                    add(n, "bias", constant(0, n.shape().last()), false);
+                }
+                case "parameter" -> {
+                    int[] dims = n.shape().dims().stream().mapToInt(Integer::intValue).toArray();
+                    Object init = n.attrs().get("init");
+                    add(n, "value", init != null ? constant(((Number) init).doubleValue(), dims)
+                            : normal(rng, ((Number) n.attrs().get("std")).doubleValue(), dims), false);
+                }
+                case "scan" -> initialise(n.body(), rng);
+                default -> {
+                }
+            }
+        }
+    }
+
+    private static int vocab(OpNode embed) {
+        return (Integer) embed.attrs().get("vocab");
+    }
+
+    private record Init(float[] values, long[] shape) {
+    }
+
+    private void add(OpNode n, String role, Init init, boolean decay) {
+        NDArray a = manager.create(init.values(), new Shape(init.shape()));
+        a.setRequiresGradient(true);
+        weightsByNode.computeIfAbsent(n, k -> new ArrayList<>()).add(a);
+        weights.add(new Weight("n" + n.id() + "." + n.op() + "." + role, n, a, decay));
+    }
+
+    private static Init normal(Random rng, double std, int... dims) {
+        float[] v = new float[count(dims)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (rng.nextGaussian() * std);
+        }
+        return new Init(v, longs(dims));
+    }
+
+    private static Init uniform(Random rng, double bound, int... dims) {
+        float[] v = new float[count(dims)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+        }
+        return new Init(v, longs(dims));
+    }
+
+    private static Init constant(double value, int... dims) {
+        float[] v = new float[count(dims)];
+        java.util.Arrays.fill(v, (float) value);
+        return new Init(v, longs(dims));
+    }
+
+    private static int count(int[] dims) {
+        long n = 1;
+        for (int d : dims) {
+            n *= d;
+        }
+        return Math.toIntExact(n);
+    }
+
+    private static long[] longs(int[] dims) {
+        long[] s = new long[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            s[i] = dims[i];
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------ forward
+
+    /**
+     * Logits {@code [B, T, vocab]} for token ids {@code [B, T]} (int32). Every array made on the way
+     * belongs to {@code step}; close it after the backward pass, not before.
+     */
+    public NDArray forward(NDManager step, NDArray tokens) {
+        Step s = new Step(step, tokens.getShape().get(1));
+        Map<OpNode, NDArray> inputs = new HashMap<>();
+        inputs.put(graph.inputs().get(0), tokens);
+        return evaluate(graph, inputs, s).get(0);
+    }
+
+    /** Per-call state: the manager, the sequence length, and constants and masks made once per call. */
+    private static final class Step {
+        final NDManager manager;
+        final long time;
+        final Map<Float, NDArray> constants = new HashMap<>();
+        final Map<String, NDArray> masks = new HashMap<>();
+        final Map<Long, NDArray[]> rotations = new HashMap<>();
+
+        Step(NDManager manager, long time) {
+            this.manager = manager;
+            this.time = time;
+        }
+
+        NDArray constant(double value) {
+            return constants.computeIfAbsent((float) value, v -> manager.create(v.floatValue()));
+        }
+
+        /**
+         * A [T, T] mask over (query i, key j) that keeps j <= i, and j > i - window when window > 0:
+         * additive (0 kept, -inf dropped) or multiplicative (1 kept, 0 dropped).
+         */
+        NDArray mask(int window, boolean additive) {
+            return masks.computeIfAbsent(window + (additive ? "+" : "*"), key -> {
+                float[] m = new float[(int) (time * time)];
+                for (int i = 0; i < time; i++) {
+                    for (int j = 0; j < time; j++) {
+                        boolean keep = j <= i && (window <= 0 || j > i - window);
+                        m[(int) (i * time + j)] = additive ? (keep ? 0f : Float.NEGATIVE_INFINITY) : (keep ? 1f : 0f);
+                    }
+                }
+                return manager.create(m, new Shape(time, time));
+            });
+        }
+    }
+
+    private List<NDArray> evaluate(ArchGraph g, Map<OpNode, NDArray> inputs, Step s) {
+        Map<OpNode, NDArray> values = new HashMap<>(inputs);
+        for (OpNode n : g.nodes()) {
+            if (values.containsKey(n)) {
+                continue;
+            }
+            NDArray out = apply(n, values, s);
+            out.attach(s.manager);
+            values.put(n, out);
+        }
+        List<NDArray> outs = new ArrayList<>();
+        for (OpNode o : g.outputs()) {
+            outs.add(values.get(o));
+        }
+        return outs;
+    }
+
+    private NDArray apply(OpNode n, Map<OpNode, NDArray> values, Step s) {
+        List<NDArray> in = new ArrayList<>();
+        for (OpNode i : n.inputs()) {
+            in.add(values.get(i));
+        }
+        NDArray x = in.isEmpty() ? null : in.get(0);
+        Map<String, Object> a = n.attrs();
+        List<NDArray> w = weightsByNode.get(n);
+        return switch (n.op()) {
+            case "const" -> s.constant(((Number) a.get("value")).doubleValue());
+            // Multiplying by a step-owned 1 makes every later result step-owned (see the class comment).
+            case "parameter" -> s.constant(1).mul(w.get(0));
+            case "embed" -> x.getNDArrayInternal().embedding(x, w.get(0), ai.djl.ndarray.types.SparseFormat.DENSE)
+                    .singletonOrThrow();
+            case "linear" -> w.size() > 1 ? x.matMul(w.get(0)).add(w.get(1)) : x.matMul(w.get(0));
+            case "conv1d" -> conv1d(x, w.get(0), w.get(1), s);
+            case "rmsnorm" -> x.div(x.square().mean(new int[] {-1}, true).add(s.constant(NORM_EPS)).sqrt())
+                    .mul(w.get(0));
+            case "layernorm" -> {
+                NDArray centred = x.sub(x.mean(new int[] {-1}, true));
+                NDArray var = centred.square().mean(new int[] {-1}, true);
+                yield centred.div(var.add(s.constant(NORM_EPS)).sqrt()).mul(w.get(0)).add(w.get(1));
+            }
+            case "add" -> x.add(in.get(1));
+            case "sub" -> x.sub(in.get(1));
+            case "mul" -> x.mul(in.get(1));
+            case "div" -> x.div(in.get(1));
+            case "pow" -> x.pow(s.constant(((Number) a.get("exponent")).doubleValue()));
+            case "neg" -> x.neg();
+            case "maximum" -> NDArrays.maximum(x, in.get(1));
+            case "minimum" -> NDArrays.minimum(x, in.get(1));
+            case "exp" -> x.exp();
+            case "log" -> x.log();
+            case "sqrt" -> x.sqrt();
+            case "abs" -> x.abs();
+            case "sigmoid" -> Activation.sigmoid(x);
+            case "tanh" -> x.tanh();
+            case "relu" -> Activation.relu(x);
+            case "gelu" -> x.getNDArrayInternal().gelu();
+            case "silu" -> x.mul(Activation.sigmoid(x));
+            // log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), stable for large |x|
+            case "softplus" -> Activation.relu(x).add(x.abs().neg().exp().add(s.constant(1)).log());
+            // elu(x) = max(x, 0) + exp(min(x, 0)) - 1
+            case "elu" -> Activation.relu(x).add(NDArrays.minimum(x, s.constant(0)).exp()).sub(s.constant(1));
+            case "softmax" -> x.softmax((Integer) a.get("dim"));
+            case "cumsum" -> x.cumSum((Integer) a.get("dim"));
+            // additive -inf and multiplicative 0/1 masks broadcast where DJL's where() does not
+            case "causal_mask" -> x.add(s.mask((Integer) a.get("window"), true));
+            case "causal_zero" -> x.mul(s.mask((Integer) a.get("window"), false));
+            case "shift" -> shift(x, n.shape().timeAxis(), (Integer) a.get("steps"), s);
+            case "rope" -> rope(x, s);
+            case "positions" -> s.manager.arange((int) s.time).toType(DataType.FLOAT32, false).reshape(s.time, 1);
+            case "split_heads" -> {
+                Shape sh = x.getShape();
+                int h = (Integer) a.get("heads");
+                yield x.reshape(sh.get(0), sh.get(1), h, sh.get(2) / h).transpose(0, 2, 1, 3);
+            }
+            case "merge_heads" -> {
+                Shape sh = x.getShape();
+                yield x.transpose(0, 2, 1, 3).reshape(sh.get(0), sh.get(2), sh.get(1) * sh.get(3));
+            }
+            case "transpose" -> x.swapAxes((Integer) a.get("a"), (Integer) a.get("b"));
+            case "unsqueeze" -> x.expandDims((Integer) a.get("dim"));
+            case "squeeze" -> x.squeeze((Integer) a.get("dim"));
+            case "flatten" -> {
+                long[] d = x.getShape().getShape();
+                long[] out = java.util.Arrays.copyOf(d, d.length - 1);
+                out[out.length - 1] = d[d.length - 2] * d[d.length - 1];
+                yield x.reshape(out);
+            }
+            case "concat" -> NDArrays.concat(new NDList(in), (Integer) a.get("dim"));
+            case "slice" -> x.get(new NDIndex().addAllDim((Integer) a.get("dim"))
+                    .addSliceDim((Integer) a.get("start"), (Integer) a.get("end")));
+            case "sum" -> x.sum(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"));
+            case "mean" -> x.mean(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"));
+            case "max" -> x.max(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"));
+            case "matmul" -> x.matMul(in.get(1));
+            case "scan" -> scan(n, in, s);
+            default -> throw new IllegalStateException("the compiler has no rule for op '" + n.op() + "'");
+        };
+    }
+
+    /** Causal depthwise convolution over time: y[t] = b + sum_j w[j] x[t - j], zeros before the start. */
+    private static NDArray conv1d(NDArray x, NDArray weight, NDArray bias, Step s) {
+        long k = weight.getShape().get(0);
+        long t = x.getShape().get(1);
+        NDArray padded = k > 1
+                ? NDArrays.concat(new NDList(s.manager.zeros(new Shape(x.getShape().get(0), k - 1, x.getShape().get(2))), x), 1)
+                : x;
+        NDArray stepWeight = s.constant(1).mul(weight);
+        NDArray y = null;
+        for (long j = 0; j < k; j++) {
+            NDArray window = padded.get(new NDIndex().addAllDim().addSliceDim(k - 1 - j, k - 1 - j + t));
+            NDArray term = window.mul(stepWeight.get(j));
+            y = y == null ? term : y.add(term);
+        }
+        return y.add(bias);
+    }
+
+    /** y[t] = x[t - steps] along the time axis, zeros before the start. */
+    private static NDArray shift(NDArray x, int axis, int steps, Step s) {
+        long[] zeroShape = x.getShape().getShape().clone();
+        long t = zeroShape[axis];
+        long keep = Math.max(0, t - steps);
+        zeroShape[axis] = t - keep;
+        NDArray zeros = s.manager.zeros(new Shape(zeroShape));
+        if (keep == 0) {
+            return zeros;
+        }
+        NDArray head = x.get(new NDIndex().addAllDim(axis).addSliceDim(0, keep));
+        return NDArrays.concat(new NDList(zeros, head), axis);
+    }
+
+    /**
+     * Rotary embedding, rotate-half convention: feature i pairs with i + d/2 and turns by
+     * t * 10000^(-2i/d) at position t.
+     */
+    private static NDArray rope(NDArray x, Step s) {
+        long d = x.getShape().get(x.getShape().dimension() - 1);
+        long half = d / 2;
+        NDArray[] cs = s.rotations.computeIfAbsent(d, key -> {
+            float[] cos = new float[(int) (s.time * half)];
+            float[] sin = new float[cos.length];
+            for (int t = 0; t < s.time; t++) {
+                for (int i = 0; i < half; i++) {
+                    double angle = t * Math.pow(10000, -2.0 * i / d);
+                    cos[(int) (t * half + i)] = (float) Math.cos(angle);
+                    sin[(int) (t * half + i)] = (float) Math.sin(angle);
+                }
+            }
+            return new NDArray[] {s.manager.create(cos, new Shape(s.time, half)),
+                    s.manager.create(sin, new Shape(s.time, half))};
+        });
+        NDArray x1 = x.get(new NDIndex().addEllipseDim().addSliceDim(0, half));
+        NDArray x2 = x.get(new NDIndex().addEllipseDim().addSliceDim(half, d));
+        return NDArrays.concat(new NDList(x1.mul(cs[0]).sub(x2.mul(cs[1])), x1.mul(cs[1]).add(x2.mul(cs[0]))), -1);
+    }
+
+    /** Runs the step graph once per time step, carrying the state; stacks the outputs over time. */
+    @SuppressWarnings("unchecked")
+    private NDArray scan(OpNode n, List<NDArray> xs, Step s) {
+        ArchGraph body = n.body();
+        int axis = (Integer) n.attrs().get("axis");
+        List<Integer> stateDims = (List<Integer>) n.attrs().get("state");
+        long[] stateShape = new long[stateDims.size() + 1];
+        stateShape[0] = xs.get(0).getShape().get(0);
+        for (int i = 0; i < stateDims.size(); i++) {
+            stateShape[i + 1] = stateDims.get(i);
+        }
+        NDArray state = s.manager.zeros(new Shape(stateShape));
+        long time = xs.get(0).getShape().get(axis);
+        NDList ys = new NDList();
+        for (long t = 0; t < time; t++) {
+            Map<OpNode, NDArray> inputs = new HashMap<>();
+            inputs.put(body.inputs().get(0), state);
+            for (int i = 0; i < xs.size(); i++) {
+                NDArray slice = xs.get(i).get(new NDIndex().addAllDim(axis).addIndices(t));
+                slice.attach(s.manager);
+                inputs.put(body.inputs().get(i + 1), slice);
+            }
+            List<NDArray> outs = evaluate(body, inputs, s);
+            state = outs.get(0);
+            ys.add(outs.get(1));
+        }
+        return NDArrays.stack(ys, axis);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
