@@ -45,6 +45,7 @@ import picocli.CommandLine.Spec;
             "70:internal error in archlab",
         })
 final class ExportPytorchCommand implements Callable<Integer> {
+    private static final String CUDA_LOGGER = "org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils";
 
     @Spec
     CommandSpec spec;
@@ -127,6 +128,10 @@ final class ExportPytorchCommand implements Callable<Integer> {
         String module = PyTorchExporter.export(definition);
 
         if (parityDir != null) {
+            // DJL's GPU probe warns that "the CUDA driver is insufficient" on every CPU-only machine
+            if (System.getProperty(CUDA_LOGGER) == null) {
+                System.setProperty(CUDA_LOGGER, "error");
+            }
             if (Files.exists(parityDir) && !Files.isDirectory(parityDir)) {
                 throw new InvalidInputException(parityDir + ": exists and is not a directory");
             }

@@ -1,6 +1,7 @@
 package archlab.agent.cli;
 
 import archlab.sandbox.task.CharLm;
+import archlab.sandbox.task.Tasks;
 import archlab.sandbox.train.Failure;
 import archlab.sandbox.train.ProgressListener;
 import archlab.sandbox.train.TrainConfig;
@@ -67,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "The task: mqar, charlm or selective_copy (or a plugin task's name).")
     String task;
 
-    @Option(names = "--steps", paramLabel = "N", description = "Training steps (default: 300).")
+    @Option(names = "--steps", paramLabel = "N", description = "Training steps (default: the task's, e.g. 2000 for mqar).")
     Integer steps;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seeds the weights and the data (default: 0).")
@@ -122,7 +123,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig config = null;
         Limits limits = null;
         try {
-            config = trainConfig();
+            config = trainConfig(taskOptions);
             limits = new Limits(wallSeconds != null ? wallSeconds : 0, heapMb != null ? heapMb : 0,
                     rssMb != null ? rssMb : 0, 0);
         } catch (IllegalArgumentException e) {
@@ -179,11 +180,10 @@ final class TrainCommand implements Callable<Integer> {
         return taskOptions;
     }
 
-    private TrainConfig trainConfig() {
+    private TrainConfig trainConfig(Map<String, String> taskOptions) {
         TrainConfig.Builder b = TrainConfig.builder();
-        if (steps != null) {
-            b.steps(steps);
-        }
+        // Without --steps, the task says how long its default setting needs.
+        b.steps(steps != null ? steps : Tasks.create(task, taskOptions).defaultSteps());
         if (seed != null) {
             b.seed(seed);
         }
@@ -239,7 +239,6 @@ final class TrainCommand implements Callable<Integer> {
             JsonNode v = all.get(key);
             node.set(key, v);
         }
-        node.remove("id");
         return node;
     }
 

@@ -343,6 +343,12 @@ public final class PyTorchExporter {
                         return _keep(t, window, x.device).to(x.dtype)
 
 
+                    def _positions(x, t):
+                        \"\"\"[T, 1]: 0, 1, ..., T-1, in x's floating dtype (float32 in archlab).\"\"\"
+                        dtype = x.dtype if x.is_floating_point() else torch.float32
+                        return torch.arange(t, device=x.device).to(dtype).reshape(t, 1)
+
+
                     def _rope(x, t):
                         \"\"\"Rotary embedding, rotate-half convention, over x [..., T, d] with time second to last:
                         feature i pairs with i + d/2 and turns by t * 10000^(-2i/d) at position t.\"\"\"
@@ -479,7 +485,7 @@ public final class PyTorchExporter {
                 case "causal_zero" -> x + " * _causal_ones(" + x + ", T" + window(a) + ")";
                 case "shift" -> "_shift(" + x + ", " + n.shape().timeAxis() + ", " + a.get("steps") + ")";
                 case "rope" -> "_rope(" + x + ", T)";
-                case "positions" -> "torch.arange(T, dtype=torch.float32, device=" + x + ".device).reshape(T, 1)";
+                case "positions" -> "_positions(" + x + ", T)";
                 case "split_heads" -> {
                     int h = (Integer) a.get("heads");
                     int d = in.get(0).shape().last();

@@ -36,6 +36,14 @@ public interface Task {
      */
     Map<String, Double> metrics(double meanLoss, double accuracy);
 
+    /**
+     * How many steps a plain run takes when the caller does not say: enough for the reference
+     * Transformer to learn the task at its default settings (measured, see docs/tasks.md).
+     */
+    default int defaultSteps() {
+        return 300;
+    }
+
     /** The exact settings, recorded with every result. */
     Map<String, Object> config();
 }

@@ -107,6 +107,12 @@ public record EvaluationResult(
                 wallSeconds, peakRssMb, params, flopsPerToken, threads, config, taskConfig, failure, v);
     }
 
+    public EvaluationResult withPrimaryMetric(String v) {
+        return new EvaluationResult(id, status, task, primaryMetric != null ? primaryMetric : v, metrics, best, curve,
+                stepsDone, tokensPerSecond, wallSeconds, peakRssMb, params, flopsPerToken, threads, config, taskConfig,
+                failure, worker);
+    }
+
     public EvaluationResult withPeakRssMb(double v) {
         return new EvaluationResult(id, status, task, primaryMetric, metrics, best, curve, stepsDone, tokensPerSecond,
                 wallSeconds, v, params, flopsPerToken, threads, config, taskConfig, failure, worker);

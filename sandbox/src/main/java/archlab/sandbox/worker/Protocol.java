@@ -15,6 +15,7 @@ import java.util.Map;
  * worker's stdin; the worker answers on stdout with
  * <pre>
  * {"type":"ready","pid":..,"threads":..,"start_s":..}                      once, when the engine is up
+ * {"type":"started","id":..,"task":..,"primary_metric":..,"params":..,"flops_per_token":..}  definition checked
  * {"type":"progress","id":..,"step":..,"steps":..,"loss":..,"lr":..,"elapsed_s":..}   at most 5 a second
  * {"type":"eval","id":..,"step":..,"metrics":{..}}                          at each held-out evaluation
  * {"type":"result", ...the EvaluationResult fields...}                     one per request
@@ -23,6 +24,7 @@ import java.util.Map;
  */
 public final class Protocol {
     public static final String READY = "ready";
+    public static final String STARTED = "started";
     public static final String PROGRESS = "progress";
     public static final String EVAL = "eval";
     public static final String RESULT = "result";
@@ -41,10 +43,15 @@ public final class Protocol {
     }
 
     /** A line the worker wrote, parsed. */
-    public sealed interface Message permits Ready, Progress, Eval, Result {
+    public sealed interface Message permits Ready, Started, Progress, Eval, Result {
     }
 
     public record Ready(long pid, int threads, double startSeconds) implements Message {
+    }
+
+    /** The definition checked and the task built: what the model is, before training starts. */
+    public record Started(String id, String task, String primaryMetric, long params, double flopsPerToken)
+            implements Message {
     }
 
     public record Progress(String id, int step, int steps, double loss, double lr, double elapsedSeconds)
@@ -71,6 +78,17 @@ public final class Protocol {
         n.put("threads", threads);
         n.put("start_s", startSeconds);
         return n.toString();
+    }
+
+    public static String started(String id, String task, String primaryMetric, long params, double flopsPerToken) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("type", STARTED);
+        n.put("id", id);
+        n.put("task", task);
+        n.put("primary_metric", primaryMetric);
+        n.put("params", params);
+        n.put("flops_per_token", flopsPerToken);
+        return write(n);
     }
 
     public static String progress(String id, int step, int steps, double loss, double lr, double elapsedSeconds) {
@@ -132,6 +150,9 @@ public final class Protocol {
         try {
             return switch (type) {
                 case READY -> new Ready(n.path("pid").asLong(), n.path("threads").asInt(), n.path("start_s").asDouble());
+                case STARTED -> new Started(n.path("id").asText(null), n.path("task").asText(null),
+                        n.path("primary_metric").asText(null), n.path("params").asLong(),
+                        n.path("flops_per_token").asDouble());
                 case PROGRESS -> new Progress(n.path("id").asText(null), n.path("step").asInt(), n.path("steps").asInt(),
                         n.path("loss").asDouble(), n.path("lr").asDouble(), n.path("elapsed_s").asDouble());
                 case EVAL -> new Eval(n.path("id").asText(null), n.path("step").asInt(), metrics(n.path("metrics")));

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
@@ -182,9 +183,17 @@ public final class Sandbox implements AutoCloseable {
     private EvaluationResult converse(WorkerProcess w, boolean warm, EvaluationRequest request, Limits limits, long t0,
                                       long deadline, ProgressListener listener) {
         Watchdog watchdog = new Watchdog(w, deadline, limits.rssMb());
-        ScheduledFuture<?> tick = watchdogs.scheduleWithFixedDelay(watchdog, 0, pollMillis, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> tick;
+        try {
+            tick = watchdogs.scheduleWithFixedDelay(watchdog, 0, pollMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) { // closed just now
+            retire(w, KillReason.CLOSED);
+            return EvaluationResult.failed(request.id(), Failure.of(EvaluationResult.INTERNAL, "worker",
+                    "the sandbox was closed while the evaluation started"), seconds(t0), 0);
+        }
         int lastStep = 0;
         int steps = request.config() != null ? request.config().steps() : 0;
+        Protocol.Started started = null;
         EvaluationResult result = null;
         String malformed = null;
         try {
@@ -223,6 +232,8 @@ public final class Sandbox implements AutoCloseable {
                         w.ready = true;
                         w.startSeconds = seconds(w.startedNanos);
                     }
+                } else if (m instanceof Protocol.Started st) {
+                    started = st;
                 } else if (m instanceof Protocol.Progress p) {
                     lastStep = p.step();
                     steps = p.steps();
@@ -265,9 +276,11 @@ public final class Sandbox implements AutoCloseable {
         retire(w, KillReason.RETIRED);
         Integer exit = w.process.isAlive() ? null : w.process.exitValue();
         double wall = seconds(t0) - (!warm && w.ready ? w.startSeconds : 0);
-        Failure failure = diagnose(w, limits, malformed, exit, lastStep, steps);
+        Failure failure = diagnose(w, limits, malformed, exit, lastStep, steps, started);
         EvaluationResult failed = EvaluationResult.failed(request.id(), failure, wall, peak)
-                .withContext(request.task(), request.config(), request.threads(), null, null)
+                .withContext(request.task(), request.config(), request.threads(),
+                        started == null ? null : started.params(), started == null ? null : started.flopsPerToken())
+                .withPrimaryMetric(started == null ? null : started.primaryMetric())
                 .withWorker(new EvaluationResult.WorkerInfo(w.pid(), warm, warm || !w.ready ? 0 : w.startSeconds,
                         w.requests, exit));
         return lastStep > 0 ? withSteps(failed, lastStep) : failed;
@@ -290,7 +303,8 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** Why a worker died without a result, as a failure the caller can act on. */
-    private Failure diagnose(WorkerProcess w, Limits limits, String malformed, Integer exit, int lastStep, int steps) {
+    private Failure diagnose(WorkerProcess w, Limits limits, String malformed, Integer exit, int lastStep, int steps,
+                             Protocol.Started started) {
         String where = lastStep > 0 ? "at step " + lastStep + " of " + steps
                 : w.ready ? "before the first training step" : "while the worker was starting";
         String stage = lastStep > 0 ? "train" : w.ready ? "compile" : "worker";
@@ -305,8 +319,8 @@ public final class Sandbox implements AutoCloseable {
         if (reason == KillReason.RSS) {
             return new Failure(EvaluationResult.OOM, "the worker's resident memory (Java heap and native, whole "
                     + "process tree) reached " + Math.round(w.rssAtKillMb) + " MB " + where + ", above the limit rss_mb = "
-                    + limits.rssMb() + "; it was killed. Make the model smaller (narrower linear layers, fewer layers) "
-                    + "or the batch smaller, or raise rss_mb", null, stage, step, tail);
+                    + limits.rssMb() + "; it was killed." + size(started) + " Make the model smaller (narrower linear "
+                    + "layers, fewer layers) or the batch smaller, or raise rss_mb", null, stage, step, tail);
         }
         if (reason == KillReason.CLOSED) {
             return new Failure(EvaluationResult.INTERNAL, "the sandbox was closed while the evaluation ran " + where,
@@ -318,7 +332,8 @@ public final class Sandbox implements AutoCloseable {
         }
         if (exit != null && exit == WorkerMain.EXIT_OOM && tail.contains("java.lang.OutOfMemoryError")) {
             return new Failure(EvaluationResult.OOM, "the worker ran out of Java heap (heap_mb = " + limits.heapMb()
-                    + ") " + where + ". Make the model or the task smaller, or raise heap_mb", null, stage, step, tail);
+                    + ") " + where + "." + size(started) + " Weights are staged in the heap, so no single weight may "
+                    + "exceed it. Make the model or the task smaller, or raise heap_mb", null, stage, step, tail);
         }
         StringBuilder m = new StringBuilder("the worker process ");
         if (exit == null) {
@@ -340,6 +355,16 @@ public final class Sandbox implements AutoCloseable {
             m.append("; the JVM's crash log is ").append(log);
         }
         return new Failure(EvaluationResult.CRASH, m.toString(), null, "worker", step, tail);
+    }
+
+    /** " The model has N parameters: X MB of weights, about 4X with gradients and AdamW's moments." */
+    private static String size(Protocol.Started started) {
+        if (started == null || started.params() <= 0) {
+            return "";
+        }
+        double mb = started.params() * 4.0 / (1 << 20);
+        return String.format(Locale.ROOT, " The model has %,d parameters: %,.0f MB of float weights, about %,.0f MB "
+                + "with their gradients and AdamW's two moments.", started.params(), mb, 4 * mb);
     }
 
     private static String signalName(int signal) {

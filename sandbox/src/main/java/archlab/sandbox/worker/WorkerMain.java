@@ -19,6 +19,7 @@ import archlab.sandbox.train.TrainResult;
 import archlab.sandbox.train.Trainer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -123,14 +124,16 @@ public final class WorkerMain {
             id = idNode != null && idNode.isTextual() ? idNode.asText() : null;
             EvaluationRequest request;
             try {
+                completeConfig(node);
                 request = Protocol.mapper().treeToValue(node, EvaluationRequest.class);
-            } catch (JsonProcessingException e) {
-                Throwable cause = rootCause(e);
+            } catch (JsonProcessingException | IllegalArgumentException e) {
+                Throwable cause = e instanceof IllegalArgumentException ? e : rootCause(e);
                 if (cause instanceof IllegalArgumentException) {
                     return fail(id, EvaluationResult.INVALID_CONFIG, "config", cause.getMessage(), null, start);
                 }
-                return fail(id, EvaluationResult.INTERNAL, "request", "malformed request: "
-                        + firstLine(e.getOriginalMessage()), null, start);
+                String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+                return fail(id, EvaluationResult.INTERNAL, "request", "malformed request: " + firstLine(why), null,
+                        start);
             }
             if (request == null) {
                 return fail(null, EvaluationResult.INTERNAL, "request", "the request line is JSON null", null, start);
@@ -141,6 +144,23 @@ public final class WorkerMain {
             Failure f = new Failure(EvaluationResult.OOM, "the worker ran out of Java heap (" + e.getMessage()
                     + "; -Xmx " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB)", null, "train", null, null);
             return new Outcome(EvaluationResult.failed(id, f, seconds(start), 0), true);
+        }
+    }
+
+    /**
+     * Fills the fields a request's {@code config} leaves out with the {@link TrainConfig} defaults (for
+     * its {@code steps}), so that a hand-written request may say only what it changes.
+     */
+    private static void completeConfig(JsonNode request) {
+        JsonNode config = request == null ? null : request.get("config");
+        if (config instanceof ObjectNode given && request instanceof ObjectNode r) {
+            TrainConfig.Builder defaults = TrainConfig.builder();
+            if (given.hasNonNull("steps") && given.get("steps").canConvertToInt()) {
+                defaults.steps(given.get("steps").asInt());
+            }
+            ObjectNode full = Protocol.mapper().valueToTree(defaults.build());
+            full.setAll(given);
+            r.set("config", full);
         }
     }
 
@@ -186,6 +206,8 @@ public final class WorkerMain {
         System.err.printf(Locale.ROOT, "archlab worker %d: request %s: %s on %s, %d steps, batch %d, %,d parameters%n",
                 ProcessHandle.current().pid(), id, definition.name(), task.name(), config.steps(), config.batchSize(),
                 definition.parameterCount());
+        send(Protocol.started(id, task.name(), task.primaryMetric(), definition.parameterCount(),
+                definition.flopsPerToken()));
         Reporter reporter = new Reporter(id);
         try {
             TrainResult r = Trainer.train(definition, task, config, threads, reporter);

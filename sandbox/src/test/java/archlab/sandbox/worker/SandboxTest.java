@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -223,7 +225,8 @@ class SandboxTest {
 
         assertThat(r.status()).isEqualTo("failed");
         assertThat(r.failure().kind()).as(r.failure().message()).isEqualTo("oom");
-        assertThat(r.failure().message()).contains("rss_mb = 600");
+        assertThat(r.failure().message()).contains("rss_mb = 600").contains("MB of float weights");
+        assertThat(r.params()).isGreaterThan(16384L * 16384);
         assertThat(r.peakRssMb()).isGreaterThan(600);
         assertThat(alive(r.worker().pid())).isFalse();
     }
@@ -313,24 +316,27 @@ class SandboxTest {
 
     @Test
     @Order(11)
-    void concurrentEvaluationsRunInSeparateWorkers() {
-        try (Sandbox two = builder().workers(2).build()) {
-            CompletableFuture<EvaluationResult> a = CompletableFuture.supplyAsync(
-                    () -> two.evaluate(request("a", TINY, config(10))));
-            CompletableFuture<EvaluationResult> b = CompletableFuture.supplyAsync(
-                    () -> two.evaluate(request("b", TINY, config(10))));
-            EvaluationResult ra = a.join();
-            EvaluationResult rb = b.join();
+    void concurrentEvaluationsRunInSeparateWorkers() throws Exception {
+        Sandbox two = builder().workers(2).build();
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        List<Long> pids;
+        try {
+            Future<EvaluationResult> a = threads.submit(() -> two.evaluate(request("a", TINY, config(10))));
+            Future<EvaluationResult> b = threads.submit(() -> two.evaluate(request("b", TINY, config(10))));
+            EvaluationResult ra = a.get();
+            EvaluationResult rb = b.get();
             assertThat(ra.ok()).isTrue();
             assertThat(rb.ok()).isTrue();
             assertThat(ra.id()).isEqualTo("a");
             assertThat(rb.id()).isEqualTo("b");
             assertThat(ra.worker().pid()).isNotEqualTo(rb.worker().pid());
-            assertThat(two.workerPids()).hasSize(2);
-            List<Long> pids = two.workerPids();
+            pids = two.workerPids();
+            assertThat(pids).hasSize(2);
+        } finally {
+            threads.shutdownNow();
             two.close();
-            assertThat(pids).noneMatch(SandboxTest::alive);
         }
+        assertThat(pids).noneMatch(SandboxTest::alive);
     }
 
     @Test
@@ -344,8 +350,7 @@ class SandboxTest {
             assertThat(r.failure().message()).contains("\"hello from the wrong stream\"");
             assertThat(alive(r.worker().pid())).isFalse();
         }
-        Path quits = script("quits", "#!/bin/sh\necho '{\"type\":\"ready\",\"pid\":1,\"threads\":1,\"start_s\":0}'\n"
-                + "echo 'giving up' >&2\nexit 0\n");
+        Path quits = script("quits", "#!/bin/sh\n" + READY + "echo 'giving up' >&2\nexit 0\n");
         try (Sandbox broken = builder().javaExecutable(quits.toString()).build()) {
             EvaluationResult r = broken.evaluate(request("quits", TINY, config(5)));
             assertThat(r.failure().kind()).isEqualTo("crash");
@@ -359,8 +364,39 @@ class SandboxTest {
         }
     }
 
+    static final String READY = "echo '{\"type\":\"ready\",\"pid\":1,\"threads\":1,\"start_s\":0}'\n";
+
+    /** Processes whose command line contains {@code marker}, anywhere on the machine. */
+    static List<ProcessHandle> running(String marker) {
+        return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().commandLine().map(c -> c.contains(marker)).orElse(false)).toList();
+    }
+
     @Test
     @Order(13)
+    void theWatchdogSumsTheWholeTreeAndKillsIt() throws IOException {
+        // a stand-in worker whose grandchild (dd, holding a 701 MB buffer) is what uses the memory
+        Path hog = script("hog", "#!/bin/sh\n" + READY
+                + "dd if=/dev/zero bs=701M count=1 2>/dev/null | sleep 61.25 &\nsleep 61.25\n");
+        try (Sandbox s = builder().javaExecutable(hog.toString()).build()) {
+            EvaluationResult r = s.evaluate(request("hog", TINY, config(5)).withLimits(Limits.UNSET.withRssMb(600)));
+            assertThat(r.failure().kind()).as(r.failure().message()).isEqualTo("oom");
+            assertThat(r.peakRssMb()).isGreaterThan(600);
+            assertThat(running("bs=701M")).isEmpty();
+            assertThat(running("sleep 61.25")).isEmpty();
+        }
+        Path sleeper = script("sleeper", "#!/bin/sh\n" + READY + "sleep 62.25 &\nsleep 62.25\n");
+        try (Sandbox s = builder().javaExecutable(sleeper.toString()).build()) {
+            EvaluationResult r = s.evaluate(request("sleeper", TINY, config(5))
+                    .withLimits(Limits.UNSET.withWallSeconds(1)));
+            assertThat(r.failure().kind()).isEqualTo("timeout");
+            assertThat(r.failure().message()).contains("before the first training step");
+            assertThat(running("sleep 62.25")).isEmpty();
+        }
+    }
+
+    @Test
+    @Order(14)
     void theParentSurvivedEverythingAndStillEvaluates() {
         EvaluationResult r = sandbox.evaluate(request("after", TINY, config(5)));
         assertThat(r.ok()).as(String.valueOf(r.failure())).isTrue();
@@ -373,7 +409,7 @@ class SandboxTest {
     }
 
     @Test
-    @Order(14)
+    @Order(15)
     void closeKillsIdleWorkers() {
         Sandbox own = builder().build();
         EvaluationResult r = own.evaluate(request("idle", TINY, config(2)));

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Times training steps of an exported PyTorch twin (archlab export-pytorch's model.py) on the CPU.
+
+Usage: bench_pytorch_twin.py MODEL_PY --batch 32 --seq-len 64 --threads 2 --warmup 30 --steps 60
+
+One step is what archlab's Trainer does per step: forward, the trainer's masked cross-entropy,
+backward, global-norm gradient clipping to 1.0, AdamW (lr 3e-3, betas (0.9, 0.98), weight decay 0.1
+on linear, embed and conv1d weights only). The batch is random tokens with one position in eight
+scored (MQAR scores 8 of 64); the data's values do not change the work done. The loss is read back
+to the host every step, as the Trainer does.
+
+Prints one JSON object: torch's version and BLAS, the thread count, steps/s over the timed steps and
+the median step time, the share of threads x wall time its threads waited for a CPU during the
+timed steps ("queued", from /proc/self/task/*/schedstat), and two references measured in the same process: the best fp32 matmul rate
+at 512 and 1024 square (GFLOP/s) and the eager dispatch cost of an add of two 1-element tensors (µs).
+The caller (SandboxBenchmark) runs it with the same thread count as DJL.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import sys
+import time
+
+
+def run_queue_ns():
+    """Nanoseconds this process's threads waited runnable for a CPU (/proc/self/task/*/schedstat), or None."""
+    try:
+        total = 0
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                with open("/proc/self/task/%s/schedstat" % tid) as f:
+                    total += int(f.read().split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+        return total
+    except OSError:
+        return None
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("model_py")
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--seq-len", type=int, default=64)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--warmup", type=int, default=30)
+    p.add_argument("--steps", type=int, default=60)
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args()
+
+    import torch
+
+    torch.set_num_threads(a.threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass  # already set in this process
+    torch.manual_seed(a.seed)
+
+    spec = importlib.util.spec_from_file_location("archlab_twin", a.model_py)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    cls = next(v for v in vars(module).values()
+               if isinstance(v, type) and issubclass(v, torch.nn.Module) and v.__module__ == module.__name__)
+    model = cls()
+    model.train()
+
+    decayed, plain = [], []
+    for name, param in model.named_parameters():
+        # archlab names: n12_linear_weight; decay on linear, embed and conv1d weights (Trainer, TrainConfig)
+        is_matrix = name.endswith("_weight") and any(("_%s_" % op) in name for op in ("linear", "embed", "conv1d"))
+        (decayed if is_matrix else plain).append(param)
+    opt = torch.optim.AdamW([{"params": decayed, "weight_decay": 0.1}, {"params": plain, "weight_decay": 0.0}],
+                            lr=3e-3, betas=(0.9, 0.98))
+
+    vocab = module.VOCAB
+    g = torch.Generator().manual_seed(a.seed)
+    tokens = torch.randint(0, vocab, (a.batch, a.seq_len), generator=g)
+    targets = torch.randint(0, vocab, (a.batch, a.seq_len), generator=g)
+    weights = (torch.arange(a.seq_len) % 8 == 7).float().expand(a.batch, a.seq_len).contiguous()
+
+    matmul = 0.0
+    for n in (512, 1024):
+        x, y = torch.randn(n, n), torch.randn(n, n)
+        reps = max(3, int(2e9 / (2 * n ** 3)))
+        for _ in range(2):
+            x @ y
+        for _ in range(5):
+            t0 = time.perf_counter()
+            for _ in range(reps):
+                x @ y
+            matmul = max(matmul, 2 * n ** 3 * reps / (time.perf_counter() - t0) / 1e9)
+    one = torch.ones(1)
+    for _ in range(10000):
+        one + one
+    calls = 100000
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        one + one
+    dispatch_us = (time.perf_counter() - t0) / calls * 1e6
+    blas = next((part.split("=", 1)[1] for part in torch.__config__.show().replace(",", " ").split()
+                 if part.startswith("BLAS_INFO=")), "unknown")
+
+    times = []
+    q0 = w0 = None
+    for step in range(a.warmup + a.steps):
+        if step == a.warmup:
+            q0, w0 = run_queue_ns(), time.perf_counter()
+        t0 = time.perf_counter()
+        logits = model(tokens)
+        loss = module.masked_cross_entropy(logits, targets, weights)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        loss.item()
+        times.append(time.perf_counter() - t0)
+    timed = times[a.warmup:]
+    q1, w1 = run_queue_ns(), time.perf_counter()
+    queued = (100.0 * max(0, q1 - q0) / 1e9 / ((w1 - w0) * a.threads)) if q0 is not None and q1 is not None else -1
+    print(json.dumps({
+        "torch": torch.__version__,
+        "blas": blas,
+        "mkl": torch.backends.mkl.is_available(),
+        "matmul_gflops": matmul,
+        "add_dispatch_us": dispatch_us,
+        "threads": torch.get_num_threads(),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "steps_per_s": len(timed) / sum(timed),
+        "median_step_ms": statistics.median(timed) * 1e3,
+        "queued": queued,
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
