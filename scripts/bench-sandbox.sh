@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Sandbox performance benchmark: builds the sandbox module, then runs
+# Sandbox performance benchmark: compiles the sandbox, then runs
 # archlab.sandbox.bench.SandboxBenchmark (test scope, so it does not ship in the jar), which prints
 # Markdown tables: the machine's fp32 matmul rate through DJL (the peak), the training throughput of
 # the reference Transformer and GLA at d=128 as achieved GFLOP/s and a fraction of that peak, DJL's
 # per-op dispatch overhead, worker start-to-ready (cold and warm), and, where /usr/bin/python3 can
 # import torch (apt-get install -y python3-torch), the exported PyTorch twin's steps/s beside DJL's.
-# Results and their interpretation live in docs/benchmarks.md.
+# Every measurement also says how long its threads waited for a CPU ("queued"): on a shared machine
+# a number with a high share is low and noisy. Results and their interpretation: docs/benchmarks.md.
+# Takes about 2-3 minutes on an idle 2-core machine. Exits 0 when the benchmark ran.
 #
 # Usage: scripts/bench-sandbox.sh [--threads N] [--d N] [--batch N] [--warmup N] [--steps N]
 #                                 [--python PATH] [--no-worker] [--no-twin]
@@ -14,7 +16,9 @@
 # It compiles the sandbox's sources (and this benchmark) with javac into a temporary directory
 # instead of using sandbox/target, so a concurrent `mvn` in the same checkout (which rewrites
 # sandbox/target) cannot change or delete classes under a running benchmark or its worker JVMs.
-# Maven only resolves the dependency class path (offline first, online as a fallback).
+# When the working tree's sandbox does not compile (someone is mid-edit), it benchmarks git HEAD's
+# and says so in the output. Maven only resolves the dependency class path (offline first, online
+# as a fallback).
 # Extra JVM options: ARCHLAB_BENCH_JAVA_OPTS.
 set -euo pipefail
 

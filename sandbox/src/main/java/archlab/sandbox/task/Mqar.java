@@ -242,24 +242,6 @@ public final class Mqar implements Task {
         }
     }
 
-    @Override
-    public String primaryMetric() {
-        return "accuracy";
-    }
-
-    @Override
-    public boolean higherIsBetter() {
-        return true;
-    }
-
-    @Override
-    public Map<String, Double> metrics(double meanLoss, double accuracy) {
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("loss", meanLoss);
-        m.put("accuracy", accuracy);
-        return Collections.unmodifiableMap(m);
-    }
-
     /**
      * The reference Transformer (d 64, 2 layers) crosses from guessing among the values in context
      * (about 1/pairs) to exact recall between 2000 and 3000 steps at the default setting, and is at

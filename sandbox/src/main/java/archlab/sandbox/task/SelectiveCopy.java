@@ -162,24 +162,6 @@ public final class SelectiveCopy implements Task {
     }
 
     @Override
-    public String primaryMetric() {
-        return "accuracy";
-    }
-
-    @Override
-    public boolean higherIsBetter() {
-        return true;
-    }
-
-    @Override
-    public Map<String, Double> metrics(double meanLoss, double accuracy) {
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("loss", meanLoss);
-        m.put("accuracy", accuracy);
-        return Collections.unmodifiableMap(m);
-    }
-
-    @Override
     public Map<String, Object> config() {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("task", NAME);

@@ -26,15 +26,25 @@ public interface Task {
     Batch evalBatch(long seed, int index, int batchSize);
 
     /** The metric that ranks models on this task, such as {@code accuracy} or {@code val_loss}. */
-    String primaryMetric();
+    default String primaryMetric() {
+        return "accuracy";
+    }
 
-    boolean higherIsBetter();
+    default boolean higherIsBetter() {
+        return true;
+    }
 
     /**
      * The task's metrics from the trainer's held-out measurements: the mean cross-entropy (nats)
-     * and the accuracy over the positions whose weight is non-zero.
+     * and the accuracy over the positions whose weight is non-zero. By default both, as
+     * {@code loss} and {@code accuracy}.
      */
-    Map<String, Double> metrics(double meanLoss, double accuracy);
+    default Map<String, Double> metrics(double meanLoss, double accuracy) {
+        Map<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put("loss", meanLoss);
+        m.put("accuracy", accuracy);
+        return java.util.Collections.unmodifiableMap(m);
+    }
 
     /**
      * How many steps a plain run takes when the caller does not say: enough for the reference

@@ -12,7 +12,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param step    the training step, when it happened during training
  * @param stderrTail the last lines the worker process wrote to stderr, for crashes
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
+// Always all fields, null where unknown: the coder reads {kind, message, node, stage} by name.
+@JsonInclude(JsonInclude.Include.ALWAYS)
 public record Failure(@JsonProperty("kind") String kind, @JsonProperty("message") String message,
                       @JsonProperty("node") String node, @JsonProperty("stage") String stage,
                       @JsonProperty("step") Integer step, @JsonProperty("stderr_tail") String stderrTail) {

@@ -1,0 +1,47 @@
+package archlab.agent.cli;
+
+import archlab.knowledge.store.Store;
+import archlab.knowledge.store.StoreException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Opens the store a command names: a run folder (its H2 file {@code archlab.mv.db}), or a JDBC URL
+ * ({@code jdbc:postgresql://...}, {@code jdbc:h2:...}) for a shared store.
+ */
+final class RunStores {
+    private RunStores() {
+    }
+
+    /**
+     * Opens {@code run}. With {@code mustExist}, a run folder without a store is an
+     * {@link InvalidInputException} rather than a new, empty store.
+     */
+    static Store open(String run, boolean mustExist) {
+        if (run.startsWith("jdbc:")) {
+            try {
+                return Store.open(run);
+            } catch (StoreException e) {
+                throw new InvalidInputException("cannot open the store at " + redacted(run) + ": " + e.getMessage());
+            }
+        }
+        Path dir = Path.of(run);
+        if (mustExist && !Store.existsInRunFolder(dir)) {
+            throw new InvalidInputException(run + ": no archlab store here (expected " + dir.resolve(
+                    Store.RUN_DB_NAME + ".mv.db") + ")");
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new InvalidInputException(run + ": not a folder (a run folder holds the store archlab.mv.db)");
+        }
+        try {
+            return Store.openRunFolder(dir);
+        } catch (StoreException e) {
+            throw new InvalidInputException("cannot open the store in " + run + ": " + e.getMessage());
+        }
+    }
+
+    /** A JDBC URL without its password, for messages. */
+    static String redacted(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+}
