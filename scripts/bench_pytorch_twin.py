@@ -2,6 +2,7 @@
 """Times training steps of an exported PyTorch twin (archlab export-pytorch's model.py) on the CPU.
 
 Usage: bench_pytorch_twin.py MODEL_PY --batch 32 --seq-len 64 --threads 2 --warmup 30 --steps 60
+                             [--max-seconds 60]
 
 One step is what archlab's Trainer does per step: forward, the trainer's masked cross-entropy,
 backward, global-norm gradient clipping to 1.0, AdamW (lr 3e-3, betas (0.9, 0.98), weight decay 0.1
@@ -49,6 +50,9 @@ def main():
     p.add_argument("--warmup", type=int, default=30)
     p.add_argument("--steps", type=int, default=60)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-seconds", type=float, default=60.0,
+                   help="stop warming up after a quarter of this (at least 3 steps) and timing after this "
+                        "(at least 5 steps): a slow BLAS must not stretch the benchmark to many minutes")
     a = p.parse_args()
 
     import torch
@@ -104,11 +108,7 @@ def main():
     blas = next((part.split("=", 1)[1] for part in torch.__config__.show().replace(",", " ").split()
                  if part.startswith("BLAS_INFO=")), "unknown")
 
-    times = []
-    q0 = w0 = None
-    for step in range(a.warmup + a.steps):
-        if step == a.warmup:
-            q0, w0 = run_queue_ns(), time.perf_counter()
+    def step():
         t0 = time.perf_counter()
         logits = model(tokens)
         loss = module.masked_cross_entropy(logits, targets, weights)
@@ -117,8 +117,17 @@ def main():
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         loss.item()
-        times.append(time.perf_counter() - t0)
-    timed = times[a.warmup:]
+        return time.perf_counter() - t0
+
+    start = time.perf_counter()
+    warm = 0
+    while warm < a.warmup and (warm < 3 or time.perf_counter() - start < a.max_seconds / 4):
+        step()
+        warm += 1
+    q0, w0 = run_queue_ns(), time.perf_counter()
+    timed = []
+    while len(timed) < a.steps and (len(timed) < 5 or time.perf_counter() - w0 < a.max_seconds):
+        timed.append(step())
     q1, w1 = run_queue_ns(), time.perf_counter()
     queued = (100.0 * max(0, q1 - q0) / 1e9 / ((w1 - w0) * a.threads)) if q0 is not None and q1 is not None else -1
     print(json.dumps({
@@ -129,6 +138,8 @@ def main():
         "add_dispatch_us": dispatch_us,
         "threads": torch.get_num_threads(),
         "parameters": sum(p.numel() for p in model.parameters()),
+        "warmup_steps": warm,
+        "timed_steps": len(timed),
         "steps_per_s": len(timed) / sum(timed),
         "median_step_ms": statistics.median(timed) * 1e3,
         "queued": queued,

@@ -366,6 +366,9 @@ class ReferenceArchitecturesTest {
                 while (m.find()) {
                     spans.add(new int[] {m.start(), m.end()});
                 }
+                if (spans.isEmpty()) {
+                    yield s;   // earlier mutations left no word to replace
+                }
                 int[] sp = spans.get(r.nextInt(spans.size()));
                 yield s.substring(0, sp[0]) + WORDS[r.nextInt(WORDS.length)] + s.substring(sp[1]);
             }

@@ -60,20 +60,23 @@ final class ImportCommand implements Callable<Integer> {
         if (!Files.exists(file)) {
             throw new InvalidInputException(file + ": no such file");
         }
+        // Read and check the whole file first: a malformed one is refused before any store is opened.
+        JsonlImport.Prepared prepared;
+        try {
+            prepared = JsonlImport.read(file);
+        } catch (ImportException e) {
+            throw failed(err, e);
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException(file + ": no such file");
+        } catch (AccessDeniedException e) {
+            throw new InvalidInputException(file + ": permission denied");
+        }
         try (Store store = RunStores.open(run, false)) {
             ImportReport r;
             try {
-                r = JsonlImport.importFile(store, file, campaign);
+                r = prepared.into(store, campaign);
             } catch (ImportException e) {
-                e.problems().forEach(err::println);
-                if (e.total() > e.problems().size()) {
-                    err.println("... and " + (e.total() - e.problems().size()) + " more");
-                }
-                throw new InvalidInputException("import failed; nothing was imported");
-            } catch (NoSuchFileException e) {
-                throw new InvalidInputException(file + ": no such file");
-            } catch (AccessDeniedException e) {
-                throw new InvalidInputException(file + ": permission denied");
+                throw failed(err, e);
             }
             r.warnings().forEach(w -> err.println("warning: " + w));
             err.flush();
@@ -87,5 +90,15 @@ final class ImportCommand implements Callable<Integer> {
             out.flush();
             return ExitCodes.OK;
         }
+    }
+
+    /** Prints the problems and returns the exception that ends the command with exit code 1. */
+    private static InvalidInputException failed(PrintWriter err, ImportException e) {
+        e.problems().forEach(err::println);
+        if (e.total() > e.problems().size()) {
+            err.println("... and " + (e.total() - e.problems().size()) + " more");
+        }
+        err.flush();
+        return new InvalidInputException("import failed; nothing was imported");
     }
 }

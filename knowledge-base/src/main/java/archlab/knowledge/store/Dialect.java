@@ -50,7 +50,7 @@ enum Dialect {
         if (this == H2) {
             JdbcDataSource ds = new JdbcDataSource();
             ds.setURL(url);
-            return ds;
+            return OpenLock.forUrl(url).around(ds);
         }
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setUrl(url);

@@ -102,7 +102,7 @@ public final class Store implements AutoCloseable {
     }
 
     /** How long opening waits out transient refusals (another process opening the same file, a server starting). */
-    static final long OPEN_PATIENCE_MS = 30_000;
+    static final long OPEN_PATIENCE_MS = 60_000;
 
     /**
      * The first connection, retried for up to {@link #OPEN_PATIENCE_MS}: processes that open one

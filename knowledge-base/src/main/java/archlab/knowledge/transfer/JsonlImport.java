@@ -45,7 +45,7 @@ public final class JsonlImport {
     }
 
     /**
-     * Imports {@code file} into a new campaign of {@code store}.
+     * Imports {@code file} into a new campaign of {@code store}: {@link #read} then {@link Prepared#into}.
      *
      * @param campaignName the new campaign's name; null takes the first line's {@code campaign}
      *                     field, else the file's name without its extension
@@ -53,6 +53,14 @@ public final class JsonlImport {
      */
     public static ImportReport importFile(Store store, Path file, String campaignName)
             throws ImportException, IOException {
+        return read(file).into(store, campaignName);
+    }
+
+    /**
+     * Reads and checks every line of {@code file} without touching any store: a malformed file is
+     * refused before a store is even opened (so {@code archlab import} creates no empty run folder).
+     */
+    public static Prepared read(Path file) throws ImportException, IOException {
         long start = System.nanoTime();
         String label = file.toString();
         List<String> lines;
@@ -96,22 +104,6 @@ public final class JsonlImport {
         }
         problems.throwIfAny();
 
-        String name = campaignName;
-        if (name == null || name.isBlank()) {
-            name = parsed.get(0).campaignName();
-        }
-        if (name == null || name.isBlank()) {
-            String fileName = file.getFileName().toString();
-            int dot = fileName.lastIndexOf('.');
-            name = dot > 0 ? fileName.substring(0, dot) : fileName;
-        }
-        Optional<Campaign> existing = store.campaigns().findByName(name);
-        if (existing.isPresent()) {
-            throw new ImportException(List.of(label + ": a campaign named \"" + name + "\" is already in this store"
-                    + " (id " + existing.get().id() + "); name the new one with --campaign, or import into another"
-                    + " run folder"), 1);
-        }
-
         // Check our definitions (in parallel: each check is independent, and most of an import's
         // time); then, in file order, flag the second of two equal ones.
         List<Experiment> checked = IntStream.range(0, parsed.size()).parallel()
@@ -125,29 +117,89 @@ public final class JsonlImport {
             evaluations.addAll(parsed.get(k).evaluations());
         }
         List<String> warnings = danglingParents(experiments, lineNumbers, label);
+        return new Prepared(file, campaignId, parsed.get(0).campaignName(), experiments, lineNumbers, evaluations,
+                counts, warnings, start);
+    }
 
-        ObjectNode config = ExperimentLine.JSON.createObjectNode();
-        config.put("imported_from", file.toAbsolutePath().normalize().toString());
-        config.put("experiments", experiments.size());
-        Campaign campaign = new Campaign(campaignId, name, config.toString(), "imported", "{}", "{}",
-                CampaignStatus.IMPORTED, null, null);
-        Campaign stored;
-        try {
-            stored = store.inTransaction(tx -> {
-                Campaign c = tx.campaigns().insert(campaign);
-                tx.experiments().insertAll(experiments);
-                tx.evaluations().upsertAll(evaluations);
-                return c;
-            });
-        } catch (StoreException e) {
-            if (e.isUniqueViolation()) {
-                throw collisions(store, experiments, lineNumbers, label, e);
-            }
-            throw e;
+    /** A file read and checked, ready to be written into a store. */
+    public static final class Prepared {
+        private final Path file;
+        private final String campaignId;
+        private final String firstLineCampaign;
+        private final List<Experiment> experiments;
+        private final List<Integer> lineNumbers;
+        private final List<Evaluation> evaluations;
+        private final Counts counts;
+        private final List<String> warnings;
+        private final long start;
+
+        private Prepared(Path file, String campaignId, String firstLineCampaign, List<Experiment> experiments,
+                         List<Integer> lineNumbers, List<Evaluation> evaluations, Counts counts, List<String> warnings,
+                         long start) {
+            this.file = file;
+            this.campaignId = campaignId;
+            this.firstLineCampaign = firstLineCampaign;
+            this.experiments = experiments;
+            this.lineNumbers = lineNumbers;
+            this.evaluations = evaluations;
+            this.counts = counts;
+            this.warnings = warnings;
+            this.start = start;
         }
-        long millis = (System.nanoTime() - start) / 1_000_000;
-        return new ImportReport(stored, experiments.size(), evaluations.size(), counts.trainable, counts.invalid,
-                counts.duplicates, counts.foreign, counts.missing, warnings, millis);
+
+        /** How many experiments the file holds. */
+        public int size() {
+            return experiments.size();
+        }
+
+        /**
+         * Writes the experiments into a new campaign of {@code store}, in one transaction. Call it once.
+         *
+         * @param campaignName the new campaign's name; null takes the first line's {@code campaign}
+         *                     field, else the file's name without its extension
+         * @throws ImportException when a campaign of that name or one of the ids is in the store
+         *                         already; nothing was written
+         */
+        public ImportReport into(Store store, String campaignName) throws ImportException {
+            String label = file.toString();
+            String name = campaignName;
+            if (name == null || name.isBlank()) {
+                name = firstLineCampaign;
+            }
+            if (name == null || name.isBlank()) {
+                String fileName = file.getFileName().toString();
+                int dot = fileName.lastIndexOf('.');
+                name = dot > 0 ? fileName.substring(0, dot) : fileName;
+            }
+            Optional<Campaign> existing = store.campaigns().findByName(name);
+            if (existing.isPresent()) {
+                throw new ImportException(List.of(label + ": a campaign named \"" + name + "\" is already in this"
+                        + " store (id " + existing.get().id() + "); name the new one with --campaign, or import into"
+                        + " another run folder"), 1);
+            }
+            ObjectNode config = ExperimentLine.JSON.createObjectNode();
+            config.put("imported_from", file.toAbsolutePath().normalize().toString());
+            config.put("experiments", experiments.size());
+            Campaign campaign = new Campaign(campaignId, name, config.toString(), "imported", "{}", "{}",
+                    CampaignStatus.IMPORTED, null, null);
+            Campaign stored;
+            try {
+                stored = store.inTransaction(tx -> {
+                    Campaign c = tx.campaigns().insert(campaign);
+                    tx.experiments().insertAll(experiments);
+                    tx.evaluations().upsertAll(evaluations);
+                    return c;
+                });
+            } catch (StoreException e) {
+                if (e.isUniqueViolation()) {
+                    throw collisions(store, experiments, lineNumbers, label, e);
+                }
+                throw e;
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            return new ImportReport(stored, experiments.size(), evaluations.size(), counts.trainable, counts.invalid,
+                    counts.duplicates, counts.foreign, counts.missing, warnings, millis);
+        }
     }
 
     private static final class Counts {

@@ -39,7 +39,7 @@ class SubroutineMinerTest {
 
     /** The code of a block's body, from a definition that calls it on a [B, T, width] input. */
     static String codeOfBlock(String block, String name, int width) throws DefinitionException {
-        String src = "param d = " + width + "\n" + block.replace("(u, d)", "(u, d)") + "\nmodel(tokens):\n"
+        String src = "param d = " + width + "\n" + block + "\nmodel(tokens):\n"
                 + "    x = embed(tokens, d)\n    return linear(" + name + "(rmsnorm(x)), vocab)\n";
         ArchGraph g = ModelDefinition.parse(src, "motif.arch").graph();
         List<OpNode> ops = g.nodes().stream().filter(n -> n.scope().equals(name)).toList();

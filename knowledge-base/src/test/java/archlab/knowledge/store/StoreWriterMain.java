@@ -12,7 +12,7 @@ import java.util.List;
  * {@code claims=K} and {@code done} at the end. Any error ends it with exit code 1 and the stack
  * trace on stderr.
  *
- * <p>Arguments: RUN_DIR CAMPAIGN_ID PREFIX N [M]
+ * <p>Arguments: RUN_DIR CAMPAIGN_ID PREFIX N [M]; CAMPAIGN_ID {@code -} makes a campaign named PREFIX.
  */
 public final class StoreWriterMain {
     private StoreWriterMain() {
@@ -20,13 +20,15 @@ public final class StoreWriterMain {
 
     public static void main(String[] args) {
         Path runDir = Path.of(args[0]);
-        String campaignId = args[1];
         String prefix = args[2];
         int n = Integer.parseInt(args[3]);
         int more = args.length > 4 ? Integer.parseInt(args[4]) : 0;
         java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
                 java.nio.charset.StandardCharsets.UTF_8));
         try (Store store = Store.openRunFolder(runDir)) {
+            // "-": a campaign of its own, named after the prefix
+            String campaignId = args[1].equals("-")
+                    ? store.campaigns().insert(Campaign.create(prefix, null, "offline")).id() : args[1];
             System.out.println("ready");
             System.out.flush();
             awaitGo(in);

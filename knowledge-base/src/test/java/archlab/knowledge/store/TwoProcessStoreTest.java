@@ -90,6 +90,32 @@ class TwoProcessStoreTest {
         }
     }
 
+    /** Processes that open a new run folder at the same moment all get in (they queue on RUN/archlab.open.lock). */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void processesOpeningANewRunFolderAtOnceAllGetIn() throws Exception {
+        List<Child> children = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            children.add(Child.start(runDir, "-", "p" + i, 5, 0));
+        }
+        for (Child c : children) {
+            c.awaitLine("ready");
+        }
+        long open = (System.nanoTime() - start) / 1_000_000;
+        for (Child c : children) {
+            c.go();
+        }
+        for (Child c : children) {
+            c.finish();
+        }
+        System.out.printf("three processes opened a new run folder together in %d ms%n", open);
+        try (Store store = Store.openRunFolder(runDir)) {
+            assertThat(store.campaigns().list()).extracting(Campaign::name).containsExactlyInAnyOrder("p0", "p1", "p2");
+            assertThat(store.experiments().count(ExperimentQuery.all())).isEqualTo(15);
+        }
+    }
+
     private static void queue(Store store, String campaignId, int from) {
         store.experiments().insertAll(IntStream.range(from, from + QUEUED_PER_PHASE).mapToObj(i -> Experiment
                 .builder("queued-" + i, campaignId).status(ExperimentStatus.QUEUED).build()).toList());

@@ -56,6 +56,8 @@ import java.util.function.BiFunction;
 public final class SandboxBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] ARCHS = {"transformer", "gla"};
+    /** The key suffix of the fixed-cost floor timings (d 8, batch 1). */
+    private static final String FLOOR = "@floor";
 
     private final Path root;
     private final int threads;
@@ -375,6 +377,7 @@ public final class SandboxBenchmark {
                         3 * def.flopsPerToken() * t.stepsPerSecond() * task.seqLen() / 1e9,
                         100 * 3 * def.flopsPerToken() * t.stepsPerSecond() * task.seqLen() / 1e9 / peak, t.queued());
                 floor.put(arch, t.medianMs());
+                out.put(arch + FLOOR, t);
             }
         }
 
@@ -495,10 +498,13 @@ public final class SandboxBenchmark {
                 NDArray b = sm.ones(shape);
                 if (grad) {
                     a.setRequiresGradient(true);
-                    try (GradientCollector gc = engine.newGradientCollector()) {
+                    GradientCollector recording = engine.newGradientCollector(); // records; no backward
+                    try {
                         for (int i = 0; i < perManager; i++) {
                             op.apply(a, b);
                         }
+                    } finally {
+                        recording.close();
                     }
                 } else {
                     for (int i = 0; i < perManager; i++) {
@@ -576,34 +582,41 @@ public final class SandboxBenchmark {
             System.out.println("skipped: " + python + " cannot import torch (apt-get install -y python3-torch)");
             return;
         }
-        System.out.println("PyTorch " + version + " (" + python + "), torch.set_num_threads(" + threads + "), eager mode, "
-                + "the same " + warmup + " warm-up + " + steps + " timed steps; the batch is random tokens of the same "
-                + "shape.");
+        System.out.println("PyTorch " + version + " (" + python + "), torch.set_num_threads(" + threads + "), eager mode; "
+                + "up to " + warmup + " warm-up + " + steps + " timed steps (" + 5 * steps + " for the floor rows), fewer "
+                + "when a step is slow (at most about 15 s + 60 s per model; the steps column says how many were "
+                + "timed); the batch is random tokens of the same shape. The floor rows (d 8, batch 1) compare the "
+                + "per-step fixed cost, where the BLAS does not matter.");
         System.out.println();
-        System.out.println("| arch | d | batch | PyTorch steps/s | PyTorch ms/step (median) | PyTorch queued | DJL steps/s "
-                + "| DJL ms/step (median) | DJL queued | DJL / PyTorch (steps/s) |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("| arch | d | batch | PyTorch steps timed | PyTorch steps/s | PyTorch ms/step (median) "
+                + "| PyTorch queued | DJL steps/s | DJL ms/step (median) | DJL queued | DJL / PyTorch (steps/s) |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         Path dir = Files.createTempDirectory("archlab-bench-twin");
         JsonNode refs = null;
         try {
-            for (String arch : ARCHS) {
-                if (!djl.containsKey(arch)) {
-                    continue;
-                }
-                ModelDefinition def = definition(arch, d, 4, 2);
-                Path model = dir.resolve(arch + "_model.py");
+            for (String key : djl.keySet()) {
+                boolean floor = key.endsWith(FLOOR);
+                String arch = floor ? key.substring(0, key.length() - FLOOR.length()) : key;
+                int dim = floor ? 8 : d;
+                int bat = floor ? 1 : batch;
+                int timed = floor ? 5 * steps : steps;
+                ModelDefinition def = definition(arch, dim, 4, 2);
+                Path model = dir.resolve(arch + "_" + dim + "_model.py");
                 Files.writeString(model, PyTorchExporter.export(def), StandardCharsets.UTF_8);
-                JsonNode r = runPython(script, model);
+                JsonNode r = runPython(script, model, bat, timed);
+                String label = floor ? arch + " (fixed-cost floor)" : arch;
                 if (r == null) {
-                    System.out.printf("| %s | %d | %d | failed (see stderr) | | | | | | |%n", arch, d, batch);
+                    System.out.printf("| %s | %d | %d | failed (see stderr) | | | | | | | |%n", label, dim, bat);
                     continue;
                 }
-                refs = r;
+                if (!floor) {
+                    refs = r;
+                }
                 double pts = r.get("steps_per_s").asDouble();
-                Timing t = djl.get(arch);
+                Timing t = djl.get(key);
                 double queued = r.path("queued").asDouble(-1);
-                System.out.printf(Locale.ROOT, "| %s | %d | %d | %.2f | %.1f | %s | %.2f | %.1f | %s | %.2f |%n", arch, d,
-                        batch, pts, r.get("median_step_ms").asDouble(),
+                System.out.printf(Locale.ROOT, "| %s | %d | %d | %d | %.2f | %.1f | %s | %.2f | %.1f | %s | %.2f |%n", label,
+                        dim, bat, r.path("timed_steps").asInt(), pts, r.get("median_step_ms").asDouble(),
                         queued < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f %%", queued), t.stepsPerSecond(),
                         t.medianMs(), t.queued(), t.stepsPerSecond() / pts);
                 System.out.flush();
@@ -636,10 +649,10 @@ public final class SandboxBenchmark {
         }
     }
 
-    private JsonNode runPython(Path script, Path model) throws IOException, InterruptedException {
+    private JsonNode runPython(Path script, Path model, int bat, int timed) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(python, script.toString(), model.toString(), "--batch",
-                Integer.toString(batch), "--seq-len", Integer.toString(task.seqLen()), "--threads",
-                Integer.toString(threads), "--warmup", Integer.toString(warmup), "--steps", Integer.toString(steps))
+                Integer.toString(bat), "--seq-len", Integer.toString(task.seqLen()), "--threads",
+                Integer.toString(threads), "--warmup", Integer.toString(warmup), "--steps", Integer.toString(timed))
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
         pb.environment().put("MKL_NUM_THREADS", Integer.toString(threads));
