@@ -351,12 +351,12 @@ public final class Validator {
     }
 
     private void reach(String from, Set<String> seen) {
-        ArrayDeque<String> todo = new ArrayDeque<>(List.of(from));
-        while (!todo.isEmpty()) {
-            String block = todo.pop();
+        ArrayDeque<String> pending = new ArrayDeque<>(List.of(from));
+        while (!pending.isEmpty()) {
+            String block = pending.pop();
             if (seen.add(block) && calls.containsVertex(block)) {
                 for (Object e : calls.outgoingEdgesOf(block)) {
-                    todo.push(calls.getEdgeTarget(e));
+                    pending.push(calls.getEdgeTarget(e));
                 }
             }
         }
