@@ -11,8 +11,8 @@ scored (MQAR scores 8 of 64); the data's values do not change the work done. The
 to the host every step, as the Trainer does.
 
 Prints one JSON object: torch's version and BLAS, the thread count, steps/s over the timed steps and
-the median step time, the share of threads x wall time its threads waited for a CPU during the
-timed steps ("queued", from /proc/self/task/*/schedstat), and two references measured in the same process: the best fp32 matmul rate
+the median step time, the share of all CPUs that other processes used during the timed steps
+("others": /proc/stat's busy time minus this process's own), and two references measured in the same process: the best fp32 matmul rate
 at 512 and 1024 square (GFLOP/s) and the eager dispatch cost of an add of two 1-element tensors (µs).
 The caller (SandboxBenchmark) runs it with the same thread count as DJL.
 """
@@ -26,18 +26,21 @@ import sys
 import time
 
 
-def run_queue_ns():
-    """Nanoseconds this process's threads waited runnable for a CPU (/proc/self/task/*/schedstat), or None."""
+def snapshot():
+    """(wall s, machine busy CPU ns from /proc/stat, this process's CPU ns from its threads' schedstat), or None."""
     try:
-        total = 0
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        busy = sum(int(fields[i]) for i in (1, 2, 3, 6, 7, 8)) * 10_000_000  # USER_HZ = 100
+        own = 0
         for tid in os.listdir("/proc/self/task"):
             try:
                 with open("/proc/self/task/%s/schedstat" % tid) as f:
-                    total += int(f.read().split()[1])
+                    own += int(f.read().split()[0])
             except (OSError, IndexError, ValueError):
                 pass
-        return total
-    except OSError:
+        return time.perf_counter(), busy, own
+    except (OSError, IndexError, ValueError):
         return None
 
 
@@ -124,12 +127,16 @@ def main():
     while warm < a.warmup and (warm < 3 or time.perf_counter() - start < a.max_seconds / 4):
         step()
         warm += 1
-    q0, w0 = run_queue_ns(), time.perf_counter()
+    s0 = snapshot()
+    w0 = time.perf_counter()
     timed = []
     while len(timed) < a.steps and (len(timed) < 5 or time.perf_counter() - w0 < a.max_seconds):
         timed.append(step())
-    q1, w1 = run_queue_ns(), time.perf_counter()
-    queued = (100.0 * max(0, q1 - q0) / 1e9 / ((w1 - w0) * a.threads)) if q0 is not None and q1 is not None else -1
+    s1 = snapshot()
+    others = -1.0
+    if s0 is not None and s1 is not None:
+        cpus = os.cpu_count() or 1
+        others = 100.0 * max(0, (s1[1] - s0[1]) - (s1[2] - s0[2])) / 1e9 / ((s1[0] - s0[0]) * cpus)
     print(json.dumps({
         "torch": torch.__version__,
         "blas": blas,
@@ -142,7 +149,7 @@ def main():
         "timed_steps": len(timed),
         "steps_per_s": len(timed) / sum(timed),
         "median_step_ms": statistics.median(timed) * 1e3,
-        "queued": queued,
+        "others": others,
     }))
     return 0
 

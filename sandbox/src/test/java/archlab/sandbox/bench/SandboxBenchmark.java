@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import archlab.sandbox.ModelDefinition;
 import archlab.sandbox.compile.CompiledModel;
@@ -43,7 +44,9 @@ import java.util.function.BiFunction;
  * The sandbox's performance benchmark: one run measures the machine's fp32 matmul rate through DJL,
  * the training throughput of reference architectures against that rate, DJL's per-op dispatch cost,
  * worker start-up (cold and warm), and, where {@code /usr/bin/python3} has torch, the exported
- * PyTorch twin's training steps/s beside DJL's. It prints Markdown tables for docs/benchmarks.md.
+ * PyTorch twin's training steps/s beside DJL's; also where a training step's time goes (forward,
+ * backward, libtorch's profiler by op kind). It prints Markdown tables for docs/benchmarks.md, and
+ * with every timed row the share of the machine other processes used meanwhile.
  *
  * <p>Run it with {@code scripts/bench-sandbox.sh}. It lives in test scope so that it does not ship in
  * the archlab jar; it needs the sandbox's test class path only for slf4j-simple (DJL's logging).
@@ -51,13 +54,15 @@ import java.util.function.BiFunction;
  * <p>Every ratio is against a reference measured in the same run, never against a constant. Options:
  * {@code --root DIR} (the repository, default .), {@code --threads N} (default: available processors),
  * {@code --d N} (default 128), {@code --batch N} (32), {@code --warmup N} (30), {@code --steps N} (60),
- * {@code --python PATH} (/usr/bin/python3), {@code --no-worker}, {@code --no-twin}.
+ * {@code --python PATH} (/usr/bin/python3), {@code --no-profile}, {@code --no-worker}, {@code --no-twin},
+ * {@code --source TEXT} (a line for the header saying which sources were built; the script sets it).
  */
 public final class SandboxBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] ARCHS = {"transformer", "gla"};
     /** The key suffix of the fixed-cost floor timings (d 8, batch 1). */
     private static final String FLOOR = "@floor";
+    private static final int CPUS = Runtime.getRuntime().availableProcessors();
 
     private final Path root;
     private final int threads;
@@ -68,13 +73,14 @@ public final class SandboxBenchmark {
     private final String python;
     private final boolean worker;
     private final boolean twin;
+    private final boolean profile;
     private final Task task;
     private final String source;
     /** References measured earlier in this run, quoted beside the PyTorch twin's. */
     private double peakGflops;
     private double addMicros = Double.NaN;
-    /** The largest run-queue wait share seen by any measurement, in percent. */
-    private double worstQueued;
+    /** The largest share of the machine other processes took during any measurement, in percent. */
+    private double worstOthers;
 
     private SandboxBenchmark(Map<String, String> o) {
         root = Path.of(o.getOrDefault("root", ".")).toAbsolutePath().normalize();
@@ -86,6 +92,7 @@ public final class SandboxBenchmark {
         python = o.getOrDefault("python", "/usr/bin/python3");
         worker = !o.containsKey("no-worker");
         twin = !o.containsKey("no-twin");
+        profile = !o.containsKey("no-profile");
         task = Tasks.create("mqar", Map.of("vocab", "256", "seq_len", "64"));
         source = o.get("source");
     }
@@ -117,6 +124,11 @@ public final class SandboxBenchmark {
         section("Training throughput (in-process Trainer, MQAR vocab 256, seq 64)");
         Map<String, Timing> djlSteps = training(engine, peak);
 
+        if (profile) {
+            section("Op-time breakdown (libtorch's profiler, d = " + d + ", batch " + batch + ")");
+            profile();
+        }
+
         section("Per-op dispatch overhead (DJL -> libtorch, CPU)");
         dispatch(engine);
 
@@ -130,10 +142,10 @@ public final class SandboxBenchmark {
         }
         System.out.printf(Locale.ROOT, "%nload average at the end: %s; CPU pressure: %s; benchmark took %.0f s%n",
                 loadavg(), cpuPressure(), (System.nanoTime() - t0) / 1e9);
-        if (worstQueued > 10) {
-            System.out.printf(Locale.ROOT, "%nWARNING: up to %.0f %% of this benchmark's thread time was spent waiting for a "
-                    + "CPU: other processes were running, and the rates above are low and noisy. Rerun on a quiet "
-                    + "machine before quoting them.%n", worstQueued);
+        if (worstOthers > 10) {
+            System.out.printf(Locale.ROOT, "%nWARNING: other processes took up to %.0f %% of the machine during a "
+                    + "measurement: the rates above are low and noisy. Rerun on a quiet machine before quoting them.%n",
+                    worstOthers);
         }
     }
 
@@ -152,9 +164,9 @@ public final class SandboxBenchmark {
             System.out.println("- " + source);
         }
         System.out.println("- load average at the start: " + loadavg() + "; CPU pressure (PSI some): " + cpuPressure());
-        System.out.println("- \"queued\" columns: the time this benchmark's threads sat runnable waiting for a CPU, as a "
-                + "share of threads x wall time (/proc/self/task/*/schedstat); near 0 % the number is clean, "
-                + "above ~10 % other processes took part of the machine and the number is low");
+        System.out.println("- \"others\" columns: the share of all " + CPUS + " CPUs that other processes (and, through "
+                + "steal, other virtual machines) used during the measurement: /proc/stat's busy time minus this "
+                + "process's own (/proc/self/task/*/schedstat); near 0 % the number is clean, above ~10 % it is low");
         System.out.println("- FLOP convention: forward FLOPs/token from ModelDefinition#flopsPerToken (graph.Cost: "
                 + "a multiply-add is 2); a training step counts 3x forward (forward + backward)");
     }
@@ -182,33 +194,45 @@ public final class SandboxBenchmark {
     }
 
     /**
-     * Nanoseconds this process's threads have spent runnable but waiting for a CPU (the second field of
-     * /proc/self/task/N/schedstat, summed), or -1 where unavailable. Its growth over a measurement,
-     * divided by the wall time and the thread count, says how much of the machine other processes took.
+     * {wall ns, CPU ns the whole machine was busy (all CPUs, /proc/stat: user, nice, system, irq,
+     * softirq, steal), CPU ns this process ran (/proc/self/task/N/schedstat, summed over threads)};
+     * the busy figure is -1 where /proc is unavailable. Two snapshots give the share of the machine
+     * that other processes (and other virtual machines, through steal) took meanwhile.
      */
-    static long runQueueNanos() {
-        long total = 0;
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
-            for (Path t : tasks) {
-                try {
-                    total += Long.parseLong(Files.readString(t.resolve("schedstat")).trim().split("\\s+")[1]);
-                } catch (IOException | RuntimeException ignored) {
-                    // the thread ended meanwhile
+    static long[] snapshot() {
+        long wall = System.nanoTime();
+        long busy = -1;
+        long self = 0;
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long ticks = 0;
+            for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+                ticks += Long.parseLong(f[i]);
+            }
+            busy = ticks * 10_000_000L; // USER_HZ = 100 on Linux
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+                for (Path t : tasks) {
+                    try {
+                        self += Long.parseLong(Files.readString(t.resolve("schedstat")).trim().split("\\s+")[0]);
+                    } catch (IOException | RuntimeException ignored) {
+                        // the thread ended meanwhile
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {
-            return -1;
+            busy = -1;
         }
-        return total;
+        return new long[] {wall, busy, self};
     }
 
-    /** Run-queue wait as a percentage of {@code threads} x wall time, or "n/a". */
-    private String waited(long before, long after, double wallSeconds) {
-        if (before < 0 || after < 0 || wallSeconds <= 0) {
+    /** The share of all CPUs that other processes used between two snapshots, as text, or "n/a". */
+    private String others(long[] before, long[] after) {
+        double wall = (after[0] - before[0]) / 1e9;
+        if (before[1] < 0 || after[1] < 0 || wall <= 0) {
             return "n/a";
         }
-        double share = 100.0 * Math.max(0, after - before) / 1e9 / (wallSeconds * threads);
-        worstQueued = Math.max(worstQueued, share);
+        double share = 100.0 * Math.max(0, (after[1] - before[1]) - (after[2] - before[2])) / 1e9 / (wall * CPUS);
+        worstOthers = Math.max(worstOthers, share);
         return String.format(Locale.ROOT, "%.0f %%", share);
     }
 
@@ -238,13 +262,13 @@ public final class SandboxBenchmark {
 
     /** Best-of-7 fp32 matmul rates; returns the peak over the square sizes. */
     private double matmul(Engine engine) {
-        System.out.println("| shape | GFLOP/s (best of 7) | median | queued |");
+        System.out.println("| shape | GFLOP/s (best of 7) | median | others |");
         System.out.println("|---|---:|---:|---:|");
         double peak = 0;
         try (NDManager base = engine.newBaseManager()) {
             for (int n : new int[] {256, 512, 1024}) {
-                double[] r = matmulRate(base, 1, n, n, n);
-                peak = Math.max(peak, r[0]);
+                Object[] r = matmulRate(base, 1, n, n, n);
+                peak = Math.max(peak, (Double) r[0]);
                 row(n + "x" + n + " @ " + n + "x" + n, r);
             }
             long tokens = (long) batch * task.seqLen();
@@ -258,17 +282,18 @@ public final class SandboxBenchmark {
             row(batch * heads + " x (" + task.seqLen() + "x" + d / heads + " @ " + d / heads + "x" + task.seqLen()
                     + ") (attention scores, batched)", matmulRate(base, batch * heads, task.seqLen(), d / heads, task.seqLen()));
         }
-        System.out.printf(Locale.ROOT, "%npeak (best square size): **%.1f GFLOP/s** with %d threads%n", peak, threads);
+        System.out.printf(Locale.ROOT, "%npeak (best square size): **%.1f GFLOP/s** with %d thread%s%n", peak, threads,
+                threads == 1 ? "" : "s");
         return peak;
     }
 
-    private void row(String shape, double[] r) {
-        System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %s |%n", shape, r[0], r[1], waited(0, (long) r[2], r[3]));
+    private void row(String shape, Object[] r) {
+        System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %s |%n", shape, r[0], r[1], others((long[]) r[2], (long[]) r[3]));
         System.out.flush();
     }
 
-    /** {best, median} GFLOP/s of {@code [batch, m, k] @ [batch, k, n]} (batch 1: plain 2-D). */
-    private static double[] matmulRate(NDManager base, long bat, long m, long k, long n) {
+    /** {best, median} GFLOP/s of {@code [batch, m, k] @ [batch, k, n]} (batch 1: plain 2-D), and two snapshots. */
+    private static Object[] matmulRate(NDManager base, long bat, long m, long k, long n) {
         try (NDManager sm = base.newSubManager()) {
             NDArray a = bat > 1 ? sm.randomNormal(new Shape(bat, m, k)) : sm.randomNormal(new Shape(m, k));
             NDArray b = bat > 1 ? sm.randomNormal(new Shape(bat, k, n)) : sm.randomNormal(new Shape(k, n));
@@ -278,8 +303,7 @@ public final class SandboxBenchmark {
                 a.matMul(b).close();
             }
             double[] rates = new double[7];
-            long q0 = runQueueNanos();
-            long w0 = System.nanoTime();
+            long[] s0 = snapshot();
             for (int r = 0; r < rates.length; r++) {
                 long s = System.nanoTime();
                 for (int i = 0; i < iters; i++) {
@@ -287,10 +311,9 @@ public final class SandboxBenchmark {
                 }
                 rates[r] = flops * iters / ((System.nanoTime() - s) / 1e9) / 1e9;
             }
-            long q1 = runQueueNanos();
-            double wall = (System.nanoTime() - w0) / 1e9;
+            long[] s1 = snapshot();
             Arrays.sort(rates);
-            return new double[] {rates[rates.length - 1], rates[rates.length / 2], q0 < 0 || q1 < 0 ? -1 : q1 - q0, wall};
+            return new Object[] {rates[rates.length - 1], rates[rates.length / 2], s0, s1};
         }
     }
 
@@ -307,7 +330,7 @@ public final class SandboxBenchmark {
     }
 
     /** What one timed Trainer run measured. */
-    private record Timing(int stepsDone, double stepsPerSecond, double medianMs, String queued, String failure) {
+    private record Timing(int stepsDone, double stepsPerSecond, double medianMs, String others, String failure) {
     }
 
     /** Trains warmup + steps steps in this process; times the last {@code steps} by the progress callback. */
@@ -316,14 +339,14 @@ public final class SandboxBenchmark {
         TrainConfig cfg = TrainConfig.builder().steps(total).batchSize(bat).evalEvery(total).evalBatches(1)
                 .curveEvery(total).seed(0).build();
         long[] stamps = new long[total + 1];
-        long[] queue = new long[2];
+        long[][] snaps = new long[2][];
         ProgressListener timer = new ProgressListener() {
             @Override
             public void onStep(int step, int of, double loss, double lr, double elapsed) {
                 if (step == warm) {
-                    queue[0] = runQueueNanos();
+                    snaps[0] = snapshot();
                 } else if (step == total) {
-                    queue[1] = runQueueNanos();
+                    snaps[1] = snapshot();
                 }
                 stamps[step] = System.nanoTime();
             }
@@ -338,7 +361,7 @@ public final class SandboxBenchmark {
         }
         Arrays.sort(each);
         double seconds = (stamps[total] - stamps[warm]) / 1e9;
-        return new Timing(r.stepsDone(), timed / seconds, each[timed / 2], waited(queue[0], queue[1], seconds), null);
+        return new Timing(r.stepsDone(), timed / seconds, each[timed / 2], others(snaps[0], snaps[1]), null);
     }
 
     private Map<String, Timing> training(Engine engine, double peak) throws Exception {
@@ -346,7 +369,7 @@ public final class SandboxBenchmark {
                 + "graphs at d 8 and batch 1, where the arithmetic is negligible); steps/s over the timed window, ms/step "
                 + "its median; achieved GFLOP/s = 3 x forward FLOPs/token x tokens/s.%n%n", warmup, steps, 5 * steps);
         System.out.println("| arch | d | heads | layers | batch | params | fwd MFLOP/token | steps/s | ms/step (median) "
-                + "| tokens/s | achieved GFLOP/s | % of peak | queued |");
+                + "| tokens/s | achieved GFLOP/s | % of peak | others |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         Map<String, Timing> out = new LinkedHashMap<>();
         for (String arch : ARCHS) {
@@ -361,7 +384,7 @@ public final class SandboxBenchmark {
             }
             System.out.printf(Locale.ROOT, "| %s | %d | 4 | 2 | %d | %,d | %.2f | %.2f | %.1f | %,.0f | %.2f | %.1f %% | %s |%n",
                     arch, d, batch, def.parameterCount(), def.flopsPerToken() / 1e6, t.stepsPerSecond(), t.medianMs(),
-                    tokensPerSecond, achieved, 100 * achieved / peak, t.queued());
+                    tokensPerSecond, achieved, 100 * achieved / peak, t.others());
             System.out.flush();
             out.put(arch, t);
         }
@@ -375,7 +398,7 @@ public final class SandboxBenchmark {
                         arch, def.parameterCount(), def.flopsPerToken() / 1e6, t.stepsPerSecond(), t.medianMs(),
                         t.stepsPerSecond() * task.seqLen(),
                         3 * def.flopsPerToken() * t.stepsPerSecond() * task.seqLen() / 1e9,
-                        100 * 3 * def.flopsPerToken() * t.stepsPerSecond() * task.seqLen() / 1e9 / peak, t.queued());
+                        100 * 3 * def.flopsPerToken() * t.stepsPerSecond() * task.seqLen() / 1e9 / peak, t.others());
                 floor.put(arch, t.medianMs());
                 out.put(arch + FLOOR, t);
             }
@@ -402,6 +425,109 @@ public final class SandboxBenchmark {
                     fixed == null ? "n/a" : String.format(Locale.ROOT, "%.0f %%", 100 * fixed / step));
         }
         return out;
+    }
+
+    // ------------------------------------------------------------------ op-time breakdown
+
+    /**
+     * Runs libtorch's profiler (through DJL's JniUtils) over 5 Trainer steps of each model and sums
+     * the time of top-level ops (an op's children count in it) by kind: matmuls forward and backward,
+     * other backward functions, in-place updates (AdamW, the clipping scale), and the rest.
+     */
+    private void profile() throws IOException {
+        int from = 10;
+        int to = 15;
+        System.out.printf(Locale.ROOT, "Steps %d-%d of a %d-step Trainer run, profiled with DJL's JniUtils.startProfile; "
+                + "top-level ops only (an op's children count in it). The profiler adds its own cost to every op, so "
+                + "the shares matter more than the times.%n%n", from + 1, to, to + 1);
+        System.out.println("| arch | profiled ms/step | top-level ops/step | matmul (fwd + bwd) | other backward "
+                + "| other forward, loss, clipping | in-place (AdamW, clip scale) | largest non-matmul ops (ms/step) |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---|");
+        for (String arch : ARCHS) {
+            ModelDefinition def;
+            try {
+                def = definition(arch, d, 4, 2);
+            } catch (DefinitionException e) {
+                continue;
+            }
+            Path trace = Files.createTempFile("archlab-bench-profile", ".json");
+            try {
+                TrainConfig cfg = TrainConfig.builder().steps(to + 1).batchSize(batch).evalEvery(to + 1).evalBatches(1)
+                        .curveEvery(to + 1).seed(0).build();
+                Trainer.train(def, task, cfg, threads, new ProgressListener() {
+                    @Override
+                    public void onStep(int step, int of, double loss, double lr, double elapsed) {
+                        if (step == from) {
+                            JniUtils.startProfile(false, false, false);
+                        } else if (step == to) {
+                            JniUtils.stopProfile(trace.toString());
+                        }
+                    }
+                });
+                printProfile(arch, JSON.readTree(trace.toFile()), to - from);
+            } finally {
+                Files.deleteIfExists(trace);
+            }
+        }
+    }
+
+    private static void printProfile(String arch, JsonNode trace, int steps) {
+        JsonNode events = trace.isArray() ? trace : trace.path("traceEvents");
+        List<double[]> spans = new ArrayList<>(); // {tid, ts, dur, index}
+        List<String> names = new ArrayList<>();
+        for (JsonNode e : events) {
+            if ("X".equals(e.path("ph").asText())) {
+                spans.add(new double[] {e.path("tid").asDouble(), e.path("ts").asDouble(), e.path("dur").asDouble(),
+                        names.size()});
+                names.add(e.path("name").asText());
+            }
+        }
+        spans.sort((a, b) -> a[0] != b[0] ? Double.compare(a[0], b[0])
+                : a[1] != b[1] ? Double.compare(a[1], b[1]) : Double.compare(b[2], a[2]));
+        Map<String, Double> byKind = new LinkedHashMap<>();
+        for (String k : List.of("matmul", "backward", "forward", "inplace")) {
+            byKind.put(k, 0.0);
+        }
+        Map<String, Double> byName = new LinkedHashMap<>();
+        double total = 0;
+        int ops = 0;
+        double tid = Double.NaN;
+        double openUntil = Double.NEGATIVE_INFINITY;
+        for (double[] sp : spans) {
+            if (sp[0] != tid) {
+                tid = sp[0];
+                openUntil = Double.NEGATIVE_INFINITY;
+            }
+            if (sp[1] < openUntil) {
+                continue; // a child of the top-level op that is still open
+            }
+            openUntil = sp[1] + sp[2];
+            String name = names.get((int) sp[3]);
+            String bare = name.replace("autograd::engine::evaluate_function: ", "");
+            String lower = bare.toLowerCase(Locale.ROOT);
+            String kind = lower.contains("mm") || lower.contains("matmul") ? "matmul"
+                    : name.startsWith("autograd::") ? "backward"
+                    : bare.endsWith("_") ? "inplace" : "forward";
+            byKind.merge(kind, sp[2], Double::sum);
+            if (!kind.equals("matmul")) {
+                byName.merge(bare, sp[2], Double::sum);
+            }
+            total += sp[2];
+            ops++;
+        }
+        if (total <= 0) {
+            System.out.printf("| %s | no events | | | | | | |%n", arch);
+            return;
+        }
+        StringBuilder top = new StringBuilder();
+        byName.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).limit(4)
+                .forEach(e -> top.append(top.length() == 0 ? "" : ", ")
+                        .append(String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue() / 1e3 / steps)));
+        double t = total;
+        System.out.printf(Locale.ROOT, "| %s | %.1f | %d | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %s |%n", arch,
+                total / 1e3 / steps, ops / steps, 100 * byKind.get("matmul") / t, 100 * byKind.get("backward") / t,
+                100 * byKind.get("forward") / t, 100 * byKind.get("inplace") / t, top);
+        System.out.flush();
     }
 
     private static int countOps(archlab.sandbox.graph.ArchGraph g) {
@@ -589,7 +715,7 @@ public final class SandboxBenchmark {
                 + "per-step fixed cost, where the BLAS does not matter.");
         System.out.println();
         System.out.println("| arch | d | batch | PyTorch steps timed | PyTorch steps/s | PyTorch ms/step (median) "
-                + "| PyTorch queued | DJL steps/s | DJL ms/step (median) | DJL queued | DJL / PyTorch (steps/s) |");
+                + "| PyTorch others | DJL steps/s | DJL ms/step (median) | DJL others | DJL / PyTorch (steps/s) |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         Path dir = Files.createTempDirectory("archlab-bench-twin");
         JsonNode refs = null;
@@ -614,11 +740,11 @@ public final class SandboxBenchmark {
                 }
                 double pts = r.get("steps_per_s").asDouble();
                 Timing t = djl.get(key);
-                double queued = r.path("queued").asDouble(-1);
+                double others = r.path("others").asDouble(-1);
                 System.out.printf(Locale.ROOT, "| %s | %d | %d | %d | %.2f | %.1f | %s | %.2f | %.1f | %s | %.2f |%n", label,
                         dim, bat, r.path("timed_steps").asInt(), pts, r.get("median_step_ms").asDouble(),
-                        queued < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f %%", queued), t.stepsPerSecond(),
-                        t.medianMs(), t.queued(), t.stepsPerSecond() / pts);
+                        others < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f %%", others), t.stepsPerSecond(),
+                        t.medianMs(), t.others(), t.stepsPerSecond() / pts);
                 System.out.flush();
             }
             if (refs != null) {
