@@ -6,16 +6,23 @@ import archlab.sandbox.graph.Cost;
 import archlab.sandbox.graph.DefinitionDiff;
 import archlab.sandbox.graph.DotRenderer;
 import archlab.sandbox.graph.Elaborator;
+import archlab.sandbox.lang.Ast.Num;
+import archlab.sandbox.lang.Ast.Param;
 import archlab.sandbox.lang.Ast.Program;
 import archlab.sandbox.lang.DefinitionException;
 import archlab.sandbox.lang.Diagnostic;
 import archlab.sandbox.lang.Library;
 import archlab.sandbox.lang.Parser;
 import archlab.sandbox.lang.Primitives;
+import archlab.sandbox.lang.Printer;
 import archlab.sandbox.lang.StandardLibrary;
 import archlab.sandbox.lang.Validator;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A checked model definition: its source, syntax tree and graph, with the figures everything else
@@ -65,6 +72,34 @@ public final class ModelDefinition {
         }
         Elaborator.Result expanded = Elaborator.elaborate(program, file, library, overrides);
         return new ModelDefinition(source, file, program, expanded.graph(), findings, expanded.seqLen());
+    }
+
+    /**
+     * The same definition with some of its own params set to other values, as fidelity stages do
+     * ("explore at d = 32"). Comments and layout are not kept: the result is for training, while the
+     * experiment keeps the text that was written.
+     *
+     * @throws DefinitionException when the source does not parse
+     * @throws IllegalArgumentException naming a param the definition does not declare
+     */
+    public static String withParams(String source, String file, Map<String, Integer> values) throws DefinitionException {
+        if (values.isEmpty()) {
+            return source;
+        }
+        Program program = Parser.parse(source, file);
+        Set<String> declared = new HashSet<>();
+        List<Param> params = new ArrayList<>();
+        for (Param p : program.params()) {
+            declared.add(p.name());
+            Integer v = values.get(p.name());
+            params.add(v == null ? p : new Param(p.name(), new Num(v, true, p.value().pos()), p.pos()));
+        }
+        List<String> unknown = values.keySet().stream().filter(k -> !declared.contains(k)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException(file + " declares no param " + String.join(", ", unknown)
+                    + "; its params are " + String.join(", ", new TreeSet<>(declared)));
+        }
+        return Printer.print(new Program(program.arch(), params, program.blocks(), program.model()));
     }
 
     /** Checks a definition and reports, never throwing for a bad definition. */
