@@ -1,0 +1,142 @@
+package archlab.agent.cli;
+
+import archlab.agent.campaign.Standings;
+import archlab.knowledge.store.Campaign;
+import archlab.knowledge.store.Evaluation;
+import archlab.knowledge.store.Experiment;
+import archlab.knowledge.store.Store;
+import archlab.sandbox.ModelDefinition;
+import archlab.sandbox.lang.DefinitionException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code archlab show RUN EXP [--json]}: one experiment in full. */
+@Command(
+        name = "show",
+        description = "Show one experiment: hypothesis, definition, diff against its parent, metrics per stage and"
+                + " seed, analysis and cost.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:shown", "1:RUN holds no store, or no experiment EXP", "2:usage error"})
+final class ShowCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "RUN", description = "A run folder, or a JDBC URL of a shared store.")
+    String run;
+
+    @Parameters(index = "1", paramLabel = "EXP", description = "An experiment id, or its name within the campaign.")
+    String experiment;
+
+    @Option(names = "--campaign", paramLabel = "NAME", description = "The campaign, when the store holds several.")
+    String campaign;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws JsonProcessingException {
+        PrintWriter out = spec.commandLine().getOut();
+        try (Store store = RunStores.open(run, true)) {
+            Campaign c = RunStores.campaign(store, run, campaign);
+            Experiment e = store.experiments().find(experiment).filter(x -> x.campaignId().equals(c.id()))
+                    .or(() -> store.experiments().list(archlab.knowledge.store.ExperimentQuery.campaign(c.id())).stream()
+                            .filter(x -> experiment.equals(x.name())).findFirst())
+                    .orElseThrow(() -> new InvalidInputException(run + ": campaign " + c.name() + " has no experiment " + experiment));
+            Experiment parent = e.parentId() == null ? null : store.experiments().find(e.parentId()).orElse(null);
+            String diff = diff(parent, e);
+            List<Evaluation> evals = store.evaluations().forExperiment(e.id());
+            if (json) {
+                ObjectNode o = LeaderboardCommand.row(e);
+                o.put("status", e.status().name().toLowerCase(Locale.ROOT));
+                o.put("motivation", e.hypothesis().motivation());
+                o.put("expected_effect", e.hypothesis().expectedEffect());
+                o.put("definition", e.definition());
+                o.put("canonical_hash", e.canonicalHash());
+                o.put("diff_against_parent", diff);
+                o.set("metrics", StatusCommand.parse(e.metrics()));
+                ArrayNode ev = o.putArray("evaluations");
+                for (Evaluation x : evals) {
+                    ObjectNode r = ev.addObject();
+                    r.put("stage", x.stage());
+                    r.put("seed", x.seed());
+                    r.put("status", x.status());
+                    r.set("metrics", StatusCommand.parse(x.metrics()));
+                }
+                o.put("failure_kind", e.failureKind());
+                o.put("failure_message", e.failureMessage());
+                o.set("analysis", StatusCommand.parse(e.analysis()));
+                o.put("wall_s", e.wallSeconds());
+                o.put("tokens", e.tokens());
+                o.put("money", e.money());
+                o.set("extra", Standings.extra(e));
+                out.println(StatusCommand.JSON.writeValueAsString(o));
+            } else {
+                out.printf(Locale.ROOT, "experiment %s%s: %s%n", e.id(), e.name() == null ? "" : " (" + e.name() + ")",
+                        e.status().name().toLowerCase(Locale.ROOT));
+                out.println("parent     " + (e.parentId() == null ? "none (a root)" : e.parentId()));
+                section(out, "hypothesis", e.hypothesis().title());
+                section(out, "motivation", e.hypothesis().motivation());
+                section(out, "expected", e.hypothesis().expectedEffect());
+                if (e.fitness() != null) {
+                    out.printf(Locale.ROOT, "fitness    %.4f at stage %s%n", e.fitness(), e.stage());
+                }
+                for (Evaluation x : evals) {
+                    out.printf(Locale.ROOT, "  %-8s seed %d  %-7s %s%n", x.stage(), x.seed(), x.status(), x.metrics());
+                }
+                if (e.failureKind() != null) {
+                    out.println("failure    " + e.failureKind() + ": " + e.failureMessage());
+                }
+                out.printf(Locale.ROOT, "cost       %s params, %s FLOPs/token, %s s training, %s tokens, %s money%n",
+                        e.params() == null ? "-" : String.format(Locale.ROOT, "%,d", e.params()),
+                        e.flopsPerToken() == null ? "-" : String.format(Locale.ROOT, "%.3g", e.flopsPerToken()),
+                        e.wallSeconds() == null ? "-" : String.format(Locale.ROOT, "%.1f", e.wallSeconds()),
+                        e.tokens() == null ? "0" : e.tokens().toString(),
+                        e.money() == null ? "0" : String.format(Locale.ROOT, "%.4f", e.money()));
+                if (e.analysis() != null) {
+                    out.println("analysis");
+                    out.println(StatusCommand.JSON.writeValueAsString(StatusCommand.parse(e.analysis())).indent(4).stripTrailing());
+                }
+                if (diff != null) {
+                    out.println("diff against parent " + e.parentId());
+                    out.println(diff.indent(4).stripTrailing());
+                }
+                if (e.definition() != null) {
+                    out.println("definition");
+                    out.println(e.definition().indent(4).stripTrailing());
+                }
+            }
+            out.flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    private static void section(PrintWriter out, String label, String text) {
+        if (text != null && !text.isBlank()) {
+            out.printf(Locale.ROOT, "%-10s %s%n", label, text.replace("\n", "\n           "));
+        }
+    }
+
+    /** The structural diff, or null when either side is missing or not a definition of ours. */
+    private static String diff(Experiment parent, Experiment e) {
+        if (parent == null || !parent.trainable() || !e.trainable()) {
+            return null;
+        }
+        try {
+            var d = ModelDefinition.diff(ModelDefinition.parse(parent.definition(), parent.id() + ".arch"),
+                    ModelDefinition.parse(e.definition(), e.id() + ".arch"));
+            return d.isEmpty() ? "no structural difference" : d.render();
+        } catch (DefinitionException ex) {
+            return null;
+        }
+    }
+}

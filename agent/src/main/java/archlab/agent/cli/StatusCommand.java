@@ -1,0 +1,99 @@
+package archlab.agent.cli;
+
+import archlab.agent.campaign.Standings;
+import archlab.knowledge.store.Campaign;
+import archlab.knowledge.store.Experiment;
+import archlab.knowledge.store.ExperimentStatus;
+import archlab.knowledge.store.Store;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code archlab status RUN [--json]}: state, spend, counts by status and the best so far. */
+@Command(
+        name = "status",
+        description = "Show a campaign's state: status, budget and spend, experiments by status, the best so far.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:shown", "1:RUN holds no store or no campaign", "2:usage error"})
+final class StatusCommand implements Callable<Integer> {
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "RUN", description = "A run folder, or a JDBC URL of a shared store.")
+    String run;
+
+    @Option(names = "--campaign", paramLabel = "NAME", description = "The campaign, when the store holds several.")
+    String campaign;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws JsonProcessingException {
+        PrintWriter out = spec.commandLine().getOut();
+        try (Store store = RunStores.open(run, true)) {
+            Campaign c = RunStores.campaign(store, run, campaign);
+            Standings s = Standings.read(store, c.id());
+            if (json) {
+                ObjectNode o = JSON.createObjectNode();
+                o.put("campaign", c.id());
+                o.put("name", c.name());
+                o.put("status", c.status().name().toLowerCase(Locale.ROOT));
+                o.put("policy", c.policy());
+                o.set("budgets", parse(c.budgets()));
+                o.set("spend", parse(c.spend()));
+                ObjectNode counts = o.putObject("counts");
+                for (ExperimentStatus st : ExperimentStatus.values()) {
+                    counts.put(st.name().toLowerCase(Locale.ROOT), s.count(st));
+                }
+                ObjectNode llm = o.putObject("llm");
+                llm.put("calls", s.llm().calls());
+                llm.put("tokens_in", s.llm().tokensIn());
+                llm.put("tokens_out", s.llm().tokensOut());
+                llm.put("cost", s.llm().cost());
+                s.best().ifPresentOrElse(b -> o.set("best", LeaderboardCommand.row(b)), () -> o.putNull("best"));
+                out.println(JSON.writeValueAsString(o));
+            } else {
+                out.printf(Locale.ROOT, "campaign %s (%s): %s, policy %s%n", c.name(), c.id(),
+                        c.status().name().toLowerCase(Locale.ROOT), c.policy());
+                out.printf(Locale.ROOT, "budget   %s%nspent    %s%n", c.budgets(), c.spend());
+                StringBuilder counts = new StringBuilder();
+                for (ExperimentStatus st : ExperimentStatus.values()) {
+                    long n = s.count(st);
+                    if (n > 0) {
+                        counts.append(counts.length() == 0 ? "" : ", ").append(n).append(' ')
+                                .append(st.name().toLowerCase(Locale.ROOT));
+                    }
+                }
+                out.println("experiments " + s.total() + (counts.length() == 0 ? "" : " (" + counts + ")"));
+                out.printf(Locale.ROOT, "llm      %d calls, %d tokens in, %d out, cost %.4f%n", s.llm().calls(),
+                        s.llm().tokensIn(), s.llm().tokensOut(), s.llm().cost());
+                Experiment b = s.best().orElse(null);
+                out.println(b == null ? "best     none yet"
+                        : String.format(Locale.ROOT, "best     %s (%s) fitness %.4f at stage %s", b.name() == null ? b.id() : b.name(),
+                        b.id(), b.fitness(), b.stage()));
+            }
+            out.flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    static com.fasterxml.jackson.databind.JsonNode parse(String json) {
+        try {
+            return json == null ? JSON.createObjectNode() : JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            return JSON.getNodeFactory().textNode(json);
+        }
+    }
+}
