@@ -82,6 +82,35 @@ public final class CampaignFile {
         return config;
     }
 
+    /**
+     * The campaign file as a run folder keeps it: the same fields with the baseline and seed
+     * definitions inlined ({@code {source: ...}}), so that resuming from the run folder needs nothing
+     * outside it, even if the original files change or move. Call it on text that validated.
+     */
+    public static String frozen(CampaignConfig config, String text) throws CampaignConfigException {
+        try {
+            YAMLMapper yaml = new YAMLMapper();
+            ObjectNode root = (ObjectNode) yaml.readTree(text);
+            root.set("baseline", inline(root, config.baseline()));
+            if (root.has("seeds")) {
+                com.fasterxml.jackson.databind.node.ArrayNode seeds = root.putArray("seeds");
+                for (CampaignConfig.Definition d : config.seeds()) {
+                    seeds.add(inline(root, d));
+                }
+            }
+            return "# The campaign file this run was started with, definitions inlined (archlab resume reads it).\n"
+                    + yaml.writeValueAsString(root).replaceFirst("^---\\s*\n", "");
+        } catch (IOException | ClassCastException e) {
+            throw new CampaignConfigException(List.of("cannot freeze the campaign file: " + e.getMessage()));
+        }
+    }
+
+    private static ObjectNode inline(ObjectNode root, CampaignConfig.Definition d) {
+        ObjectNode o = root.objectNode();
+        o.put("source", d.source());
+        return o;
+    }
+
     private CampaignConfig read(ObjectNode root) {
         unknown(root, "", TOP);
         String name = text(root, "name", true);

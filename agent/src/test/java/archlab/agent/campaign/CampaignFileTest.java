@@ -124,4 +124,17 @@ class CampaignFileTest {
         Path file = campaign("name: demo\ntask: mqar\nbaseline: {source: \"arch x\"}\n");
         assertThatThrownBy(() -> CampaignFile.load(file)).hasMessageContaining(file + ":1: budget: is required");
     }
+
+    @Test
+    void theFrozenFileNeedsNothingOutsideTheRunFolder() throws Exception {
+        Path file = campaign("name: demo\ntask: mqar\nbaseline: base.arch\nseeds: [base.arch]\nbudget: {experiments: 2}\n");
+        CampaignConfig c = CampaignFile.load(file);
+        String frozen = CampaignFile.frozen(c, Files.readString(file));
+        Path elsewhere = Files.createDirectories(dir.resolve("run"));
+        Files.delete(dir.resolve("base.arch"));
+        CampaignConfig again = CampaignFile.parse(frozen, elsewhere.resolve("campaign.yaml"));
+        assertThat(again.baseline().source()).isEqualTo(c.baseline().source());
+        assertThat(again.seeds()).hasSize(1);
+        assertThat(again.budget()).isEqualTo(c.budget());
+    }
 }
