@@ -202,8 +202,8 @@ public final class Symptoms {
     /** The evidence that the run was still improving when it stopped, or null. */
     private static String improving(CurveSummary c, PrimaryMetric primary) {
         // Both relative to where the tail starts and to the whole drop: a loss creeping from 0.13 to 0.11 is
-        // -15 % but a finished run; 5 % of the learning still happening in the last fifth is not.
-        if (c.points() >= 5 && c.tailChange() < -0.03 && c.tailShare() > 0.05) {
+        // -15 % but a finished run; 3 % of the learning still happening in the last fifth is not.
+        if (c.points() >= 5 && c.tailChange() < -0.03 && c.tailShare() > 0.03) {
             return String.format(Locale.ROOT, "the training loss fell %s%% over the last fifth of the run (%s%% of"
                     + " its whole drop)", BoundedText.number(-100 * c.tailChange()),
                     BoundedText.number(100 * c.tailShare()));
