@@ -2,7 +2,6 @@ package archlab.tools;
 
 import archlab.knowledge.store.Experiment;
 import archlab.knowledge.store.ExperimentStatus;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

@@ -32,12 +32,6 @@ record Intent(String description, List<Cue> cues) {
         return new Intent(description, List.of(new Cue(null, null, false), new Cue(null, null, true)));
     }
 
-    Intent or(Intent other) {
-        List<Cue> all = new java.util.ArrayList<>(cues);
-        all.addAll(other.cues);
-        return new Intent(description, all);
-    }
-
     boolean shownBy(DefinitionDiff diff) {
         for (DefinitionDiff.Change c : diff.changes()) {
             for (Cue cue : cues) {

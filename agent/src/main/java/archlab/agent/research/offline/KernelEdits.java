@@ -111,8 +111,7 @@ final class KernelEdits {
         for (Stmt s : m.body()) {
             if (s == holder) {
                 body.addAll(before);
-                Block one = Surgery.map(new Block("_", List.of(), List.of(s), s.pos()), x -> x == k ? replacement : null);
-                body.add(one.body().get(0));
+                body.add(Surgery.map(s, x -> x == k ? replacement : null));
             } else {
                 body.add(edited.getOrDefault(s, s));
             }
@@ -642,9 +641,7 @@ final class KernelEdits {
                 for (Stmt s : m.body()) {
                     if (s == holder) {
                         body.add(assign(gate, call("silu", call("linear", name(x), width))));
-                        Block one = Surgery.map(new Block("_", List.of(), List.of(s), s.pos()),
-                                e -> e == merge ? bin("*", name(gate), merge) : null);
-                        body.add(one.body().get(0));
+                        body.add(Surgery.map(s, e -> e == merge ? bin("*", name(gate), merge) : null));
                     } else {
                         body.add(s);
                     }

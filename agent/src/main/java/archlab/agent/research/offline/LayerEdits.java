@@ -6,7 +6,6 @@ import static archlab.agent.research.offline.Surgery.call;
 import static archlab.agent.research.offline.Surgery.name;
 import static archlab.agent.research.offline.Surgery.num;
 
-import archlab.knowledge.mining.MinedSubroutine;
 import archlab.knowledge.store.Subroutine;
 import archlab.sandbox.lang.Ast.Assign;
 import archlab.sandbox.lang.Ast.Block;
@@ -283,9 +282,5 @@ final class LayerEdits {
 
     static boolean sameBlock(Block a, Block b) {
         return a.args().equals(b.args()) && a.body().equals(b.body());
-    }
-
-    static boolean mined(Subroutine s) {
-        return MinedSubroutine.header(s.definition()) != null;
     }
 }

@@ -20,7 +20,6 @@ record Materials(List<Donor> donors, List<Subroutine> subroutines, List<PaperNot
     record Donor(String id, String label, String source) {
     }
 
-    static final Materials NONE = new Materials(List.of(), List.of(), List.of());
 
     Materials {
         donors = List.copyOf(donors);

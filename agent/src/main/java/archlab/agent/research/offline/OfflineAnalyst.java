@@ -252,7 +252,6 @@ final class OfflineAnalyst implements Analyst {
         Symptom worse = find(all, Diagnosis.WORSE_THAN_PARENT);
         if (better != null) {
             return title + " helped" + on + ": " + better.evidence()
-                    + (labels.contains(Diagnosis.BIGGER_FOR_NO_GAIN) ? "" : "")
                     + (labels.contains(Diagnosis.SLOWER_THAN_PARENT) ? ", at a higher compute cost." : ".");
         }
         if (worse != null) {

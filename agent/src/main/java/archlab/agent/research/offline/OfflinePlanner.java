@@ -9,6 +9,9 @@ import archlab.knowledge.papers.PaperIndex;
 import archlab.knowledge.store.Directive;
 import archlab.knowledge.store.Experiment;
 import archlab.sandbox.ModelDefinition;
+import archlab.sandbox.lang.Ast.Program;
+import archlab.sandbox.lang.DefinitionException;
+import archlab.sandbox.lang.Parser;
 import archlab.tools.BoundedText;
 import archlab.tools.PrimaryMetric;
 import archlab.tools.ResearchTools;
@@ -112,10 +115,10 @@ final class OfflinePlanner implements Planner {
         if (parent == null) {
             return List.of();
         }
-        archlab.sandbox.lang.Ast.Program program;
+        Program program;
         try {
-            program = archlab.sandbox.lang.Parser.parse(source, "parent.arch");
-        } catch (archlab.sandbox.lang.DefinitionException e) {
+            program = Parser.parse(source, "parent.arch");
+        } catch (DefinitionException e) {
             return List.of();
         }
         Materials materials = Materials.of(ctx);
@@ -224,12 +227,16 @@ final class OfflinePlanner implements Planner {
         StringBuilder b = new StringBuilder();
         b.append(capital(move.id().replace('_', ' '))).append(' ').append(where).append(": ")
                 .append(s.move().summary().toLowerCase(Locale.ROOT)).append(" (").append(s.move().id()).append(')');
-        // A refinement always says what it answers: the move's own diagnosis, else the node's first.
-        String label = !s.diagnoses().isEmpty() ? s.diagnoses().get(0)
-                : move == Move.REFINE && !reading.diagnoses().isEmpty() ? reading.diagnoses().keySet().iterator().next()
-                : null;
+        // A refinement always says what it refines: the node's first diagnosis (a failure comes first), and
+        // which of its diagnoses the chosen move answers when that is another one.
+        String first = reading.diagnoses().isEmpty() ? null : reading.diagnoses().keySet().iterator().next();
+        String label = move == Move.REFINE && first != null ? first
+                : !s.diagnoses().isEmpty() ? s.diagnoses().get(0) : null;
         if (label != null) {
             b.append(", after ").append(label).append(": ").append(BoundedText.clip(reading.diagnoses().get(label), 240));
+        }
+        if (label != null && !s.diagnoses().isEmpty() && !s.diagnoses().contains(label)) {
+            b.append(" (it answers ").append(String.join(", ", s.diagnoses())).append(')');
         }
         if (!s.papers().isEmpty()) {
             PaperIndex.Hit h = s.papers().get(0);

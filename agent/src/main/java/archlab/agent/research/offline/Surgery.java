@@ -4,7 +4,6 @@ import archlab.sandbox.lang.Ast.Arg;
 import archlab.sandbox.lang.Ast.Assign;
 import archlab.sandbox.lang.Ast.Binary;
 import archlab.sandbox.lang.Ast.Block;
-import archlab.sandbox.lang.Ast.Bool;
 import archlab.sandbox.lang.Ast.Call;
 import archlab.sandbox.lang.Ast.Expr;
 import archlab.sandbox.lang.Ast.KwArg;
@@ -237,18 +236,18 @@ final class Surgery {
         return e;
     }
 
+    /** {@code s} with its expressions rebuilt by {@link #map}. */
+    static Stmt map(Stmt s, UnaryOperator<Expr> f) {
+        if (s instanceof Assign a) {
+            return new Assign(a.targets(), map(a.value(), f), a.pos());
+        }
+        Return r = (Return) s;
+        return new Return(r.values().stream().map(v -> map(v, f)).toList(), r.pos());
+    }
+
     /** {@code b} with every expression rebuilt by {@link #map}. */
     static Block map(Block b, UnaryOperator<Expr> f) {
-        List<Stmt> body = new ArrayList<>();
-        for (Stmt s : b.body()) {
-            if (s instanceof Assign a) {
-                body.add(new Assign(a.targets(), map(a.value(), f), a.pos()));
-            } else {
-                Return r = (Return) s;
-                body.add(new Return(r.values().stream().map(v -> map(v, f)).toList(), r.pos()));
-            }
-        }
-        return new Block(b.name(), b.args(), body, b.pos());
+        return new Block(b.name(), b.args(), b.body().stream().map(s -> map(s, f)).toList(), b.pos());
     }
 
     static Block replace(Block b, Expr target, Expr replacement) {
@@ -316,10 +315,6 @@ final class Surgery {
             params.add(new Param(name, value, AT));
         }
         return new Program(p.arch(), params, p.blocks(), p.model());
-    }
-
-    static Program withArch(Program p, String arch) {
-        return new Program(arch, p.params(), p.blocks(), p.model());
     }
 
     /**
@@ -539,13 +534,5 @@ final class Surgery {
         }
         List<Block> kept = p.blocks().stream().filter(b -> reached.contains(b.name())).toList();
         return new Program(p.arch(), p.params(), kept, p.model());
-    }
-
-    static boolean isCall(Expr e, String callee) {
-        return e instanceof Call c && c.callee().equals(callee);
-    }
-
-    static boolean isBool(Expr e) {
-        return e instanceof Bool;
     }
 }

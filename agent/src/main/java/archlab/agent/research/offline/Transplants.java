@@ -5,7 +5,6 @@ import static archlab.agent.research.offline.Surgery.call;
 import archlab.knowledge.papers.PaperNote;
 import archlab.sandbox.lang.Ast.Block;
 import archlab.sandbox.lang.Ast.Call;
-import archlab.sandbox.lang.Ast.Expr;
 import archlab.sandbox.lang.Ast.Param;
 import archlab.sandbox.lang.Ast.Program;
 import archlab.sandbox.lang.DefinitionException;
@@ -290,9 +289,5 @@ final class Transplants {
         } catch (DefinitionException e) {
             return null;
         }
-    }
-
-    static boolean reads(Expr e, String name) {
-        return Surgery.names(e).contains(name);
     }
 }
