@@ -1,0 +1,83 @@
+package archlab.agent.research.offline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import archlab.sandbox.ModelDefinition;
+import archlab.sandbox.lang.Ast.Program;
+import archlab.sandbox.lang.DefinitionException;
+import archlab.sandbox.lang.Parser;
+import archlab.sandbox.lang.Printer;
+import archlab.tools.DefinitionChecker;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every variant of every design move, applied to every reference architecture where it applies, gives a
+ * definition that checks, computes something new, and shows the move's intent in the structural diff.
+ */
+class DesignCatalogueTest {
+    static Materials materials;
+
+    @BeforeAll
+    static void load() {
+        materials = References.materials();
+    }
+
+    record Outcome(String arch, String move, String variant, String problem) {
+    }
+
+    static List<Outcome> applyAll(String arch) throws DefinitionException {
+        String source = References.source(arch);
+        Program parent = Parser.parse(source, arch + ".arch");
+        ModelDefinition before = ModelDefinition.parse(source, arch + ".arch");
+        List<Outcome> out = new ArrayList<>();
+        for (DesignMove m : DesignCatalogue.ALL) {
+            List<Variant> variants = m.editor().variants(parent, materials);
+            Set<String> keys = new HashSet<>();
+            for (Variant v : variants) {
+                assertThat(keys.add(v.key())).as(arch + " " + m.id() + " repeats " + v.key()).isTrue();
+                String problem = null;
+                try {
+                    Program child = m.apply(parent, v, materials);
+                    String printed = Printer.print(child);
+                    DefinitionChecker.Check c = new DefinitionChecker().check(printed, arch + "-child.arch");
+                    if (!c.ok()) {
+                        problem = "does not check: " + c.firstError() + "\n" + printed;
+                    } else if (c.hash().equals(before.canonicalHash())) {
+                        problem = "same hash as the parent";
+                    } else if (!v.intent().shownBy(ModelDefinition.diff(before, c.definition()))) {
+                        problem = "intent not in the diff: " + v.intent() + "\n"
+                                + DefinitionChecker.diff(before, c.definition()).render();
+                    }
+                } catch (EditException e) {
+                    problem = "refused: " + e.getMessage();
+                }
+                out.add(new Outcome(arch, m.id(), v.key(), problem));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void everyVariantOnEveryReferenceChecksAndKeepsItsIntent() throws DefinitionException {
+        List<Outcome> all = new ArrayList<>();
+        for (String arch : References.NAMES) {
+            all.addAll(applyAll(arch));
+        }
+        List<Outcome> bad = all.stream().filter(o -> o.problem() != null).toList();
+        assertThat(bad).as(String.join("\n\n", bad.stream().map(o -> o.arch() + " " + o.move() + " [" + o.variant()
+                + "]: " + o.problem()).toList())).isEmpty();
+        // every move applies somewhere
+        Map<String, Integer> perMove = new LinkedHashMap<>();
+        all.forEach(o -> perMove.merge(o.move(), 1, Integer::sum));
+        assertThat(perMove.keySet()).containsExactlyInAnyOrderElementsOf(
+                DesignCatalogue.ALL.stream().map(DesignMove::id).toList());
+        System.out.println("variants per move over the references: " + perMove + ", total " + all.size());
+    }
+}
