@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             ExportCommand.class,
             KbCommand.class,
             SubroutinesCommand.class,
+            BenchSearchCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeOnInvalidInput = ExitCodes.USAGE,
