@@ -95,7 +95,7 @@ final class Mcts implements SearchStrategy {
 
     /** Progressive widening: room for one more child, and something left to propose from. */
     private boolean canGrow(Node v) {
-        if (!v.isRoot() && (v.exhausted || movesFor(v).isEmpty())) {
+        if (v.exhausted || !v.isRoot() && movesFor(v).isEmpty()) {
             return false;
         }
         double n = v.visits + v.pending;
@@ -166,10 +166,13 @@ final class Mcts implements SearchStrategy {
 
     @Override
     public Screening screen(Expansion e, List<Candidate> candidates) {
+        // a design the model cannot tell from one already evaluated (same key, or same features) would
+        // teach it nothing: drop it, as well as repeats within the proposals
         List<Candidate> fresh = new ArrayList<>();
         Set<String> keys = new HashSet<>();
+        Set<java.util.Map<String, Double>> features = new HashSet<>();
         for (Candidate c : candidates) {
-            if (!tree.seen(c.key()) && keys.add(c.key())) {
+            if (!tree.seenDesign(c) && keys.add(c.key()) && (c.features().isEmpty() || features.add(c.features()))) {
                 fresh.add(c);
             }
         }
@@ -191,8 +194,8 @@ final class Mcts implements SearchStrategy {
             (r < e.evaluations() ? chosen : out).add(withRank);
         }
         tree.screened(e, chosen, out, model.trained(), tree.size());
-        if (chosen.isEmpty() && e.parent() != null) {
-            tree.exhaust(tree.node(e.parent()));
+        if (chosen.isEmpty()) {
+            tree.exhaust(e.parent() == null ? tree.root : tree.node(e.parent()));
         }
         return new Screening(e, chosen, out, duplicates);
     }

@@ -67,6 +67,17 @@ public record SearchSettings(long seed, double cPuct, double maxBackup, double w
         }
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** The settings as a JSON object, as the store keeps them beside the search's state. */
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static SearchSettings defaults() {
         return builder().build();
     }

@@ -74,10 +74,13 @@ final class SearchTree {
     private final String strategy;
     private final SearchSettings settings;
     private final SearchJournal journal;
+    private final String settingsJson;
     final Node root = new Node("", null, null, null, 0, -1, -1, null, Map.of(), 0, 0);
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final FitnessRanks ranks = new FitnessRanks();
     private final Map<String, Pending> pending = new HashMap<>();
+    /** The features of every evaluated or pending candidate: designs the value model cannot tell apart. */
+    private final java.util.Set<Map<String, Double>> seenFeatures = new java.util.HashSet<>();
     private final List<double[]> prequential = new ArrayList<>();
     private final List<Map<String, Double>> earlierFeatures = new ArrayList<>();
     private final List<Double> earlierTargets = new ArrayList<>();
@@ -87,6 +90,7 @@ final class SearchTree {
         this.strategy = strategy;
         this.settings = settings;
         this.journal = journal;
+        this.settingsJson = settings.toJson();
         restore(history);
     }
 
@@ -106,6 +110,7 @@ final class SearchTree {
             n.exhausted = s.exhausted();
             parent.children.add(n);
             nodes.put(n.key, n);
+            seenFeatures.add(n.features);
             if (n.fitness != null) {
                 ranks.add(n.fitness);
             }
@@ -143,7 +148,7 @@ final class SearchTree {
     /** Counts a new step and records it; returns its number (from 1). */
     long nextStep() {
         step++;
-        journal.stepped(strategy, step, settings.toString());
+        journal.stepped(strategy, step, settingsJson);
         return step;
     }
 
@@ -174,6 +179,15 @@ final class SearchTree {
     /** Whether {@code key} was evaluated or is awaiting its result. */
     boolean seen(String key) {
         return nodes.containsKey(key) || pending.containsKey(key);
+    }
+
+    /**
+     * Whether a candidate is, to the value model, a design already evaluated or pending: the same key,
+     * or the same non-empty features (for NB201, a cell that differs from a seen one only in edges that
+     * compute nothing, i.e. the same network).
+     */
+    boolean seenDesign(Candidate c) {
+        return seen(c.key()) || !c.features().isEmpty() && seenFeatures.contains(c.features());
     }
 
     /** Fitness on the normalised scale (rank among the results so far), 0 for a failure. */
@@ -240,6 +254,7 @@ final class SearchTree {
         List<ScreenedCandidate> rows = new ArrayList<>(chosen.size() + screenedOut.size());
         for (Screened s : chosen) {
             pending.put(s.key(), new Pending(e.parent(), e.step(), s.prediction(), trainingSize, predicted));
+            seenFeatures.add(s.candidate().features());
             for (Node a = parentNode(e.parent()); a != null; a = a.parent) {
                 a.pending++;
             }
@@ -273,15 +288,20 @@ final class SearchTree {
             }
         }
         screened(e, chosen, List.of(), false, size());
-        if (chosen.isEmpty() && e.parent() != null) {
-            exhaust(node(e.parent()));
+        if (chosen.isEmpty()) {
+            exhaust(e.parent() == null ? root : node(e.parent()));
         }
         return new Screening(e, chosen, List.of(), duplicates);
     }
 
-    /** Marks a node that yielded no new candidate, so that selection stops choosing it. */
+    /**
+     * Marks a node that yielded no new candidate, so that selection stops choosing it. The root (no
+     * fresh candidate left) is marked in memory only: a resumed search asks the space once more.
+     */
     void exhaust(Node n) {
-        if (!n.isRoot() && !n.exhausted) {
+        if (n.isRoot()) {
+            n.exhausted = true;
+        } else if (!n.exhausted) {
             n.exhausted = true;
             journal.observed(List.of(record(n)), null, null);
         }
@@ -313,6 +333,7 @@ final class SearchTree {
                 p == null ? step : p.step(), o.fitness(), o.features(), prior.mean(), prior.uncertainty());
         parent.children.add(n);
         nodes.put(n.key, n);
+        seenFeatures.add(n.features);
         if (o.fitness() != null) {
             ranks.add(o.fitness());
         }

@@ -34,6 +34,7 @@ import org.tribuo.regression.rtree.impurity.MeanSquaredError;
  */
 public final class ValueModel {
     private static final String TARGET = "fitness";
+    private static final String NOTHING_SHARED = "(no shared feature)";
     private static final RegressionFactory FACTORY = new RegressionFactory();
 
     private final int members;
@@ -41,6 +42,7 @@ public final class ValueModel {
     private final float minLeafWeight;
     private final float featureFraction;
     private List<Model<Regressor>> ensemble = List.of();
+    private java.util.Set<String> trainedOn = java.util.Set.of();
     private double fallback = Prediction.UNINFORMED.mean();
     private Support support;
 
@@ -96,8 +98,12 @@ public final class ValueModel {
         for (int i = 0; i < n; i++) {
             Map<String, Double> f = new java.util.TreeMap<>(features.get(i));
             f.keySet().retainAll(kept);
+            if (f.isEmpty()) {
+                f.put(NOTHING_SHARED, 1.0); // Tribuo needs a feature; this one says "like none of the others"
+            }
             base.add(example(f, new Regressor(TARGET, targets[i])));
         }
+        trainedOn = java.util.Set.copyOf(kept);
         List<Model<Regressor>> trained = new ArrayList<>(members);
         for (int m = 0; m < members; m++) {
             SplittableRandom rng = new SplittableRandom(seed * 1_000_003L + m);
@@ -131,6 +137,18 @@ public final class ValueModel {
         if (ensemble.isEmpty()) {
             return new Prediction(fallback, Prediction.UNINFORMED.uncertainty());
         }
+        double novelty = support.novelty(features) * support.targetSpread;
+        boolean shares = false;
+        for (String name : features.keySet()) {
+            if (trainedOn.contains(name)) {
+                shares = true;
+                break;
+            }
+        }
+        if (!shares) {
+            // nothing the trees can split on: the results' mean, as unsure as the novelty says
+            return new Prediction(fallback, novelty);
+        }
         Example<Regressor> e = example(features, RegressionFactory.UNKNOWN_REGRESSOR);
         double sum = 0;
         double sq = 0;
@@ -142,7 +160,6 @@ public final class ValueModel {
         int k = ensemble.size();
         double mean = sum / k;
         double var = Math.max(0, (sq - k * mean * mean) / (k - 1));
-        double novelty = support.novelty(features) * support.targetSpread;
         return new Prediction(mean, Math.sqrt(var + novelty * novelty));
     }
 

@@ -62,6 +62,25 @@ class BenchSearchCommandTest {
     }
 
     @Test
+    void aMonotoneTransformOfTheTableChangesNoDecision() throws IOException {
+        String t = table().toString();
+        String[] args = {"bench-search", "--table", t, "--budget", "30", "--seeds", "3", "--strategies", "mcts,rea",
+            "--json", "--set", "proposals=48"};
+        MainTest.Result plain = MainTest.run(args);
+        MainTest.Result transformed = MainTest.run(concat(args, "--perturb", "monotone"));
+        assertThat(transformed.exitCode()).as(transformed.err()).isZero();
+        JsonNode a = MainTest.JSON.readTree(plain.out());
+        JsonNode b = MainTest.JSON.readTree(transformed.out());
+        for (String strategy : List.of("mcts", "rea")) {
+            for (String field : List.of("hit_rate", "mean_evaluations_to_optimum", "kendall_tau", "spearman_rho")) {
+                assertThat(b.get(strategy).get(field)).as(strategy + " " + field).isEqualTo(a.get(strategy).get(field));
+            }
+            // the accuracies themselves are transformed: exp(a / 10)
+            assertThat(b.get(strategy).get("mean_best").asDouble()).isGreaterThan(a.get(strategy).get("mean_best").asDouble());
+        }
+    }
+
+    @Test
     void theTextTableNamesTheColumns() throws IOException {
         MainTest.Result r = MainTest.run("bench-search", "--table", table().toString(), "--budget", "10", "--seeds",
                 "2", "--strategies", "random,rea");

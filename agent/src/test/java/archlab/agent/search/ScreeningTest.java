@@ -95,6 +95,34 @@ class ScreeningTest {
     }
 
     @Test
+    void mctsDropsDesignsItCannotTellFromOnesItHasSeen() {
+        // two NB201 cells that differ only in edges that compute nothing are the same network: same features
+        archlab.agent.search.nb201.Nb201Space space = new archlab.agent.search.nb201.Nb201Space();
+        archlab.agent.search.nb201.Nb201Cell a = archlab.agent.search.nb201.Nb201Cell.parse(
+                "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|");
+        archlab.agent.search.nb201.Nb201Cell twin = archlab.agent.search.nb201.Nb201Cell.parse(
+                "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|skip_connect~0|nor_conv_3x3~1|none~2|");
+        Candidate ca = new Candidate(space.key(a), space.features(a));
+        Candidate ct = new Candidate(space.key(twin), space.features(twin));
+        Candidate other = new Candidate("other", Map.of("x", 1.0));
+        SearchStrategy mcts = SearchStrategies.create("mcts", settings(4, 2), new InMemoryJournal());
+        Expansion e = mcts.next();
+        Screening s = mcts.screen(e, List.of(ca, ct, other));
+        assertThat(s.chosen()).extracting(Screened::key).containsExactlyInAnyOrder(ca.key(), "other");
+        assertThat(s.duplicates()).isEqualTo(1);
+        mcts.observe(Observation.of(e, ca, 0.5));
+        mcts.observe(Observation.of(e, other, 0.4));
+        Expansion next = mcts.next();
+        assertThat(mcts.screen(next, List.of(ct)).chosen()).isEmpty();
+        // the baselines only compare keys
+        SearchStrategy random = SearchStrategies.create("random", settings(4, 1), new InMemoryJournal());
+        Expansion r = random.next();
+        random.observe(Observation.of(r, random.screen(r, List.of(ca)).chosen().get(0).candidate(), 0.5));
+        Expansion r2 = random.next();
+        assertThat(random.screen(r2, List.of(ct)).chosen()).extracting(Screened::key).containsExactly(ct.key());
+    }
+
+    @Test
     void failedEvaluationsCountAsTheWorstResult() {
         SearchStrategy mcts = SearchStrategies.create("mcts", settings(4, 1), new InMemoryJournal());
         Expansion e = mcts.next();

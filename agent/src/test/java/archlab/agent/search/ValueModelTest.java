@@ -133,6 +133,18 @@ class ValueModelTest {
     }
 
     @Test
+    void designsSharingNothingWithTheDataGetTheMeanAndTheFullSpread() {
+        ValueModel m = new ValueModel(4, 4, 1, 1);
+        // "c" is the only result with feature z, and no other feature: it trains on a placeholder
+        m.fit(List.of(Map.of("x", 1.0), Map.of("x", 2.0), Map.of("z", 1.0)), new double[] {0.2, 0.8, 0.5}, 3);
+        assertThat(m.trained()).isTrue();
+        Prediction unknown = m.predict(Map.of("w", 1.0));
+        assertThat(unknown.mean()).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(unknown.uncertainty()).isCloseTo(0.3, org.assertj.core.data.Offset.offset(1e-12)); // sd of 0.2 0.8 0.5
+        assertThat(m.predict(Map.of()).uncertainty()).isEqualTo(unknown.uncertainty());
+    }
+
+    @Test
     void rankQualityMatchesHandComputedValues() {
         // predictions 1 2 3 4 against 1 3 2 4: one discordant pair of six -> tau = (5 - 1) / 6
         RankQuality q = RankQuality.of(new double[] {1, 2, 3, 4}, new double[] {1, 3, 2, 4});
