@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
             LeaderboardCommand.class,
             ShowCommand.class,
             ReportCommand.class,
+            BenchSearchCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeOnInvalidInput = ExitCodes.USAGE,

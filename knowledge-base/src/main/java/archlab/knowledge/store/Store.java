@@ -60,6 +60,7 @@ public final class Store implements AutoCloseable {
     private final Insights insights;
     private final Subroutines subroutines;
     private final PaperNotes paperNotes;
+    private final SearchStats searchStats;
 
     private Store(String url, Dialect dialect, ConnectionPool pool, Db db, boolean owner) {
         this.url = url;
@@ -75,6 +76,7 @@ public final class Store implements AutoCloseable {
         this.insights = new Insights(db);
         this.subroutines = new Subroutines(db);
         this.paperNotes = new PaperNotes(db);
+        this.searchStats = new SearchStats(db);
     }
 
     /**
@@ -250,6 +252,11 @@ public final class Store implements AutoCloseable {
 
     public PaperNotes paperNotes() {
         return paperNotes;
+    }
+
+    /** The search's tree, bandit, screening and value-model statistics (docs/search.md). */
+    public SearchStats searchStats() {
+        return searchStats;
     }
 
     /** The JDBC URL this store was opened with (after the H2 defaults were added). */
