@@ -1,0 +1,104 @@
+package archlab.agent.cli;
+
+import archlab.agent.campaign.CampaignConfig;
+import archlab.agent.campaign.CampaignEvents;
+import archlab.agent.campaign.CampaignLoop;
+import archlab.agent.campaign.Executor;
+import archlab.agent.campaign.LocalExecutor;
+import archlab.agent.campaign.RunFolder;
+import archlab.agent.research.ResearchPolicy;
+import archlab.agent.research.ToolContextSource;
+import archlab.agent.research.offline.OfflinePolicy;
+import archlab.agent.search.SearchSettings;
+import archlab.agent.search.SearchStrategies;
+import archlab.agent.search.SearchStrategy;
+import archlab.agent.search.StoreJournal;
+import archlab.knowledge.papers.MiniLmEmbedder;
+import archlab.knowledge.papers.PaperIndex;
+import archlab.knowledge.papers.PaperNotes;
+import archlab.knowledge.store.Store;
+import archlab.tools.ResearchTools;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds a campaign's parts from its validated config: the tools over the store, the policy, the
+ * context source, the search (restored from the store's journal), the executor and the loop. Shared
+ * by {@code archlab run} and {@code archlab resume}, so that a resumed campaign is wired exactly like
+ * the one that started.
+ */
+final class CampaignAssembly implements AutoCloseable {
+    final CampaignLoop loop;
+    final ResearchPolicy policy;
+    final SearchStrategy search;
+    final Executor executor;
+
+    CampaignAssembly(CampaignConfig config, RunFolder folder, Store store, String campaignId, CampaignEvents events) {
+        PaperNotes.Library notes = PaperNotes.load(null);
+        PaperIndex papers = notes.notes().isEmpty() ? null
+                : PaperIndex.build(notes.notes(), MiniLmEmbedder.get(), PaperIndex.defaultCacheDir());
+        ResearchTools tools = ResearchTools.builder(store, campaignId).papers(papers).build();
+        List<String> seeds = config.seeds().stream().map(CampaignConfig.Definition::source).toList();
+        ToolContextSource contexts = ToolContextSource.builder(tools).task(config.primaryTask().name()).seeds(seeds)
+                .build();
+        this.policy = policy(config, tools);
+        this.search = SearchStrategies.create(config.strategy(), settings(config),
+                new StoreJournal(store, campaignId));
+        this.executor = new LocalExecutor(config.workers());
+        this.loop = new CampaignLoop(config, store, campaignId, policy, contexts, search, executor, events,
+                () -> Files.exists(folder.stopFile()) || stoppedInStore(store, campaignId), Clock.systemUTC());
+    }
+
+    private static boolean stoppedInStore(Store store, String campaignId) {
+        return store.campaigns().find(campaignId)
+                .map(c -> c.status() == archlab.knowledge.store.CampaignStatus.STOPPED).orElse(false);
+    }
+
+    private static ResearchPolicy policy(CampaignConfig config, ResearchTools tools) {
+        if (CampaignConfig.LLM.equals(config.policy())) {
+            throw new InvalidInputException("policy: llm is not wired into campaigns yet");
+        }
+        return OfflinePolicy.builder(tools).seed(config.seed()).build();
+    }
+
+    /** The search section's constants (snake_case or camelCase names) over the documented defaults. */
+    static SearchSettings settings(CampaignConfig config) {
+        SearchSettings.Builder b = SearchSettings.defaults().toBuilder().seed(config.seed());
+        JsonNode s = config.search();
+        if (s != null) {
+            Iterator<Map.Entry<String, JsonNode>> it = s.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> f = it.next();
+                if (f.getKey().equals("strategy")) {
+                    continue;
+                }
+                try {
+                    b.set(f.getKey(), f.getValue().isArray() ? join(f.getValue()) : f.getValue().asText());
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidInputException("search." + f.getKey() + ": " + e.getMessage());
+                }
+            }
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("search: " + e.getMessage());
+        }
+    }
+
+    private static String join(JsonNode array) {
+        List<String> parts = new ArrayList<>();
+        array.forEach(x -> parts.add(x.asText()));
+        return String.join(",", parts);
+    }
+
+    @Override
+    public void close() {
+        executor.close();
+    }
+}

@@ -1,0 +1,111 @@
+package archlab.agent.cli;
+
+import archlab.agent.campaign.CampaignConfig;
+import archlab.agent.campaign.CampaignConfigException;
+import archlab.agent.campaign.CampaignFile;
+import archlab.agent.campaign.RunFolder;
+import archlab.agent.campaign.Standings;
+import archlab.agent.report.CampaignReport;
+import archlab.knowledge.store.Campaign;
+import archlab.knowledge.store.CampaignStatus;
+import archlab.knowledge.store.Experiment;
+import archlab.knowledge.store.Store;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code archlab run FILE}: starts a campaign; {@code archlab resume RUN} continues one. */
+@Command(
+        name = "run",
+        description = {
+            "Start a research campaign from a campaign file (docs/campaigns.md): a run folder"
+                + " runs/<name>-<timestamp>/ is made, the search explores until the budget is spent, the"
+                + " best designs are verified, and report.md is written.",
+            "Kill it at any moment and continue with archlab resume RUN; nothing finished is lost.",
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:the campaign finished (or stopped on request); the winner and the report are printed",
+            "1:the campaign file is invalid (no run folder is made), or the baseline failed",
+            "2:usage error",
+            "70:internal error"})
+final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "The campaign file (YAML).")
+    Path file;
+
+    @Option(names = "--no-progress", description = "Do not draw the live progress bar (events are still printed).")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        CampaignConfig config;
+        String frozen;
+        try {
+            config = CampaignFile.load(file);
+            frozen = CampaignFile.frozen(config, Files.readString(file, StandardCharsets.UTF_8));
+        } catch (CampaignConfigException e) {
+            throw new InvalidInputException("the campaign file is invalid:\n  " + String.join("\n  ", e.problems()));
+        }
+        CampaignAssembly.settings(config);
+        RunFolder folder = RunFolder.create(config.output(), config.name(), frozen, LocalDateTime.now());
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("run folder " + folder.dir());
+        try (Store store = open(config, folder)) {
+            Campaign c = store.campaigns().insert(Campaign.create(config.name(), frozen, config.policy()));
+            Files.writeString(folder.dir().resolve(CAMPAIGN_ID_FILE), c.id() + "\n");
+            return drive(spec, config, folder, store, c.id(), !noProgress);
+        }
+    }
+
+    static final String CAMPAIGN_ID_FILE = "campaign.id";
+
+    static Store open(CampaignConfig config, RunFolder folder) {
+        return config.store() != null ? RunStores.open(config.store(), false) : RunStores.open(folder.dir().toString(), false);
+    }
+
+    /** Runs the loop with the live display, writes the report and prints the winner. */
+    static int drive(CommandSpec spec, CampaignConfig config, RunFolder folder, Store store, String campaignId,
+                     boolean progress) throws IOException, InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        CampaignStatus end;
+        try (CampaignDisplay display = new CampaignDisplay(err, folder.log(), config.policy(),
+                config.budget().experiments(), config.budget().wallClock(), progress);
+             CampaignAssembly parts = new CampaignAssembly(config, folder, store, campaignId, display)) {
+            display.note("policy " + parts.policy.name() + ", search " + parts.search.name() + ", executor "
+                    + parts.executor.describe());
+            end = parts.loop.run();
+        }
+        Path report = CampaignReport.write(store, campaignId, folder.dir());
+        Standings s = Standings.read(store, campaignId);
+        out.println("campaign " + config.name() + " " + end.name().toLowerCase(Locale.ROOT) + ": " + s.total()
+                + " experiments");
+        Experiment best = s.best().orElse(null);
+        if (best == null) {
+            out.println("no design finished");
+        } else {
+            var f = Standings.extra(best).path("fitness").path(best.stage());
+            out.printf(Locale.ROOT, "winner %s (%s): fitness %.4f at %s; %s %.4f against the baseline's %.4f (%+.1f %%)%n",
+                    best.name(), best.id(), best.fitness(), best.stage(), f.path("metric").asText(),
+                    f.path("value").asDouble(), f.path("baseline").asDouble(), 100 * f.path("relative").asDouble());
+        }
+        out.println("report " + report);
+        out.println("details: archlab leaderboard " + folder.dir() + "   archlab show " + folder.dir()
+                + " EXP   (resume: archlab resume " + folder.dir() + ")");
+        out.flush();
+        return ExitCodes.OK;
+    }
+}
