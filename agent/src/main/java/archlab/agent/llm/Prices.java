@@ -86,8 +86,7 @@ public final class Prices {
         if (table == null || !table.isObject()) {
             throw new IllegalArgumentException(source + ": expected a 'models:' map of NAME: {input: ..., output: ...}");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = table.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : table.properties()) {
             String where = source + ": models." + e.getKey();
             JsonNode p = e.getValue();
             if (p == null || !p.isObject()) {

@@ -2,7 +2,12 @@ package archlab.agent.llm;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -72,6 +77,29 @@ class LlmConfigTest {
         assertThat(c.budget()).isEqualTo(new LlmConfig.Budget(2_000_000L, 25.0));
         assertThat(c.replay()).isTrue();
         assertThat(c.toBuilder().build()).isEqualTo(c);
+    }
+
+    @Test
+    void everyExampleInTheDocsParses() throws IOException {
+        String doc = Files.readString(Path.of("..", "docs", "agents.md"));
+        Matcher block = Pattern.compile("```yaml\n(.*?)```", Pattern.DOTALL).matcher(doc);
+        int configs = 0;
+        int tables = 0;
+        while (block.find()) {
+            String yaml = block.group(1);
+            if (yaml.startsWith("llm:")) {
+                LlmConfig c = LlmConfig.fromYaml(yaml);
+                for (Role role : Role.values()) {
+                    assertThat(c.forRole(role).model()).isNotBlank();
+                }
+                configs++;
+            } else if (yaml.startsWith("models:")) {
+                assertThat(Prices.parse(yaml, "docs/agents.md").find("gpt-4o-mini-2024-07-18")).isPresent();
+                tables++;
+            }
+        }
+        assertThat(configs).isEqualTo(3);
+        assertThat(tables).isEqualTo(1);
     }
 
     @Test

@@ -94,6 +94,20 @@ class StructuredCallTest extends WireMockLlmTest {
     }
 
     @Test
+    void anthropicStructuredOutputsCanBeSwitchedOnPerModel() {
+        respond(ANTHROPIC_PATH, ok(Wire.anthropicMessage(ANTHROPIC_MODEL, GOOD_HYPOTHESES, 900, 100)));
+        LlmConfig config = anthropic().build();
+        config = config.toBuilder().defaults(config.defaults().toBuilder().jsonSchema(true).build()).build();
+
+        LlmReply reply = layer(config).ask(hypotheses(Role.JUDGE));
+
+        assertThat(reply.json()).isEqualTo(json(GOOD_HYPOTHESES));
+        JsonNode body = body(received(ANTHROPIC_PATH).get(0));
+        assertThat(body.at("/output_config/format/type").asText()).isEqualTo("json_schema");
+        assertThat(body.at("/output_config/format/schema")).isEqualTo(HYPOTHESES_SCHEMA);
+    }
+
+    @Test
     void malformedJsonGetsARepairPromptThatQuotesTheErrorAndTheSecondReplyIsUsed() {
         String broken = "{\"hypotheses\": [{\"title\": \"Short conv\", \"motivation\": ";
         respond(OPENAI_PATH, ok(Wire.openAiCompletion(OPENAI_MODEL, broken, 800, 20)),
