@@ -189,6 +189,36 @@ public final class CampaignLoop {
             events.note("resumed: " + requeued + " training run" + (requeued == 1 ? "" : "s")
                     + " that had no result are queued again");
         }
+        reobserve();
+    }
+
+    /**
+     * A process killed between finishing an experiment and the search's journal write leaves a result
+     * the search has not seen; it is told again, so that the tree's statistics match the store.
+     */
+    private void reobserve() {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        store.searchStats().nodes(campaignId).forEach(n -> known.add(n.key()));
+        String first = config.stages().get(0).name();
+        int told = 0;
+        for (Experiment e : store.experiments().list(ExperimentQuery.campaign(campaignId)
+                .statuses(ExperimentStatus.DONE, ExperimentStatus.FAILED))) {
+            if (isBaseline(e) || e.canonicalHash() == null || known.contains(e.canonicalHash())
+                    || "coding".equals(e.failureKind())) {
+                continue;
+            }
+            boolean explored = Standings.extra(e).path("fitness").has(first) || e.status() == ExperimentStatus.FAILED;
+            if (!explored) {
+                continue;
+            }
+            Double f = e.status() == ExperimentStatus.DONE ? fitnessAt(e, first) : null;
+            search.observe(new Observation(e.canonicalHash(), parentKey(e), moveOf(Standings.extra(e)), featuresOf(e),
+                    f == null || !Double.isFinite(f) ? null : f, e.id()));
+            told++;
+        }
+        if (told > 0) {
+            events.note("resumed: told the search " + told + " result" + (told == 1 ? "" : "s") + " it had not recorded");
+        }
     }
 
     // ---------------------------------------------------------------- stages

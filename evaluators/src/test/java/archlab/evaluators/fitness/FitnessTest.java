@@ -22,11 +22,12 @@ class FitnessTest {
     }
 
     @Test
-    void tenPercentBetterScoresSigmoidOfOne() {
-        FitnessScore s = accuracy.score(0.88, null);
-        assertThat(s.relative()).isCloseTo(0.10, within(1e-12));
+    void halfAgainBetterScoresSigmoidOfOne() {
+        FitnessScore s = accuracy.score(1.20, null);
+        assertThat(s.relative()).isCloseTo(0.50, within(1e-12));
         assertThat(s.quantitative()).isCloseTo(1 / (1 + Math.exp(-1)), within(1e-12));
-        assertThat(s.overRandom()).isCloseTo((0.88 - 0.50) / 0.50, within(1e-12));
+        assertThat(accuracy.score(1.6, null).quantitative()).as("twice as good is not yet saturated").isLessThan(0.9);
+        assertThat(s.overRandom()).isCloseTo((1.20 - 0.50) / 0.50, within(1e-12));
     }
 
     @Test

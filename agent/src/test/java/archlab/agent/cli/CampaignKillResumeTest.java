@@ -1,0 +1,107 @@
+package archlab.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import archlab.agent.campaign.Standings;
+import archlab.knowledge.store.Campaign;
+import archlab.knowledge.store.CampaignStatus;
+import archlab.knowledge.store.Evaluation;
+import archlab.knowledge.store.Experiment;
+import archlab.knowledge.store.ExperimentQuery;
+import archlab.knowledge.store.ExperimentStatus;
+import archlab.knowledge.store.SearchNode;
+import archlab.knowledge.store.Store;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kill -9 a real campaign process at three points of its cycle (a step just planned, an experiment
+ * just finished, the verify stage begun), resume it each time, and check that nothing was lost or
+ * trained twice and that the search's statistics match the stored results.
+ */
+@Tag("slow")
+class CampaignKillResumeTest {
+    @TempDir
+    Path dir;
+
+    /** Starts {@code archlab ARGS} in its own JVM; returns it once a stderr line matches {@code until} (then SIGKILLs it), or when it ends. */
+    private static int runUntil(Predicate<String> until, List<String> seen, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                seen.add(line);
+                if (until != null && until.test(line)) {
+                    p.destroyForcibly();   // SIGKILL: no shutdown hooks, no flush
+                    p.waitFor(30, TimeUnit.SECONDS);
+                    return -9;
+                }
+            }
+        }
+        assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
+        return p.exitValue();
+    }
+
+    @Test
+    void killedThreeTimesAndResumedLosesNothingAndTrainsNothingTwice() throws Exception {
+        Path file = dir.resolve("tiny.yaml");
+        Files.writeString(file, CampaignRunTest.campaign(dir, 5, 40));
+        List<String> log = new ArrayList<>();
+
+        assertThat(runUntil(l -> l.contains(" queued: "), log, "run", file.toString(), "--no-progress")).isEqualTo(-9);
+        Path run = CampaignRunTest.onlyRun(dir);
+        assertThat(runUntil(l -> l.contains("done at explore"), log, "resume", run.toString(), "--no-progress"))
+                .isEqualTo(-9);
+        int third = runUntil(l -> l.startsWith("[verify]"), log, "resume", run.toString(), "--no-progress");
+        int last = third == -9 ? runUntil(null, log, "resume", run.toString(), "--no-progress") : third;
+        assertThat(last).as(String.join("\n", log)).isZero();
+        assertThat(log).anyMatch(l -> l.startsWith("resuming "));
+
+        try (Store store = Store.openRunFolder(run)) {
+            Campaign c = store.campaigns().list().get(0);
+            assertThat(c.status()).isEqualTo(CampaignStatus.DONE);
+            List<Experiment> all = store.experiments().list(ExperimentQuery.campaign(c.id()));
+            List<Experiment> trained = all.stream().filter(e -> !Standings.isBaseline(e))
+                    .filter(e -> !"coding".equals(e.failureKind())).toList();
+            assertThat(trained).as("the experiment budget holds across kills").hasSize(5);
+            Set<String> hashes = new HashSet<>();
+            for (Experiment e : all) {
+                assertThat(e.status()).as("nothing left in flight: " + e.id())
+                        .isIn(ExperimentStatus.DONE, ExperimentStatus.FAILED, ExperimentStatus.PRUNED);
+                if (e.canonicalHash() != null) {
+                    assertThat(hashes.add(e.canonicalHash())).as("one experiment per definition").isTrue();
+                }
+                for (Evaluation ev : store.evaluations().forExperiment(e.id())) {
+                    assertThat(ev.status()).isIn("ok", "failed");
+                }
+            }
+            List<Experiment> explored = trained.stream()
+                    .filter(e -> e.status() == ExperimentStatus.DONE || e.status() == ExperimentStatus.FAILED).toList();
+            Set<String> nodes = new HashSet<>();
+            for (SearchNode n : store.searchStats().nodes(c.id())) {
+                assertThat(nodes.add(n.key())).as("one search node per result").isTrue();
+            }
+            for (Experiment e : explored) {
+                assertThat(nodes).as("the search knows " + e.name()).contains(e.canonicalHash());
+            }
+            assertThat(run.resolve("report.md")).exists();
+        }
+    }
+}
