@@ -186,7 +186,10 @@ public final class LlmLayer implements Llm {
                         + " repair prompt(s) (llm.repairs); last problem: " + secrets.redact(problem));
             }
             repairs++;
-            messages.add(AiMessage.from(text));
+            if (!text.isBlank()) {
+                // Anthropic refuses an empty assistant turn; the repair prompt says the reply was empty.
+                messages.add(AiMessage.from(text));
+            }
             messages.add(UserMessage.from(prompts.render("repair", Map.of("error", problem))));
         }
     }

@@ -154,6 +154,20 @@ class StructuredCallTest extends WireMockLlmTest {
     }
 
     @Test
+    void anEmptyReplyIsRepairedWithoutSendingAnEmptyAssistantTurn() {
+        respond(ANTHROPIC_PATH, ok(Wire.anthropicMessage(ANTHROPIC_MODEL, "", 500, 1)),
+                ok(Wire.anthropicMessage(ANTHROPIC_MODEL, GOOD_HYPOTHESES, 560, 96)));
+
+        LlmReply reply = layer(anthropic().build()).ask(hypotheses(Role.PLANNER));
+
+        assertThat(reply.json()).isNotNull();
+        JsonNode messages = body(received(ANTHROPIC_PATH).get(1)).get("messages");
+        assertThat(messages.findValuesAsText("role")).doesNotContain("assistant");
+        assertThat(messages.toString()).contains("the reply was empty; expected a JSON value");
+        assertThat(outcomes()).containsExactly("malformed", "ok");
+    }
+
+    @Test
     void afterTheConfiguredRepairsTheRequestFailsAsMalformed() {
         respond(OPENAI_PATH, ok(Wire.openAiCompletion(OPENAI_MODEL, "I cannot answer in JSON, sorry.", 300, 10)));
         LlmLayer llm = layer(openAi().repairs(2).build());
