@@ -1,5 +1,6 @@
 package archlab.agent.campaign;
 
+import archlab.agent.llm.LlmException;
 import archlab.agent.research.Analysis;
 import archlab.agent.research.Coding;
 import archlab.agent.research.CodingAttempt;
@@ -105,6 +106,9 @@ public final class CampaignLoop {
     private final LinkedBlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
     private final Map<String, List<Double>> secondsByStage = new HashMap<>();
     private int inFlight;
+    private boolean llmBudgetSpent;
+    /** How long planning waits before asking a provider that was down again. */
+    static final Duration LLM_PAUSE = Duration.ofSeconds(30);
     private int sequence;
     private Instant sessionStart;
     private double wallBefore;
@@ -298,7 +302,12 @@ public final class CampaignLoop {
         if (x.fresh() && observeBaselineAsRoot()) {
             return 1;
         }
-        List<Draft> drafts = x.fresh() ? seeds() : plan(x);
+        List<Draft> drafts;
+        try {
+            drafts = x.fresh() ? seeds() : plan(x);
+        } catch (LlmException e) {
+            return llmTrouble(e);
+        }
         Map<String, Draft> byKey = new LinkedHashMap<>();
         List<Candidate> candidates = new ArrayList<>();
         for (Draft d : drafts) {
@@ -338,6 +347,30 @@ public final class CampaignLoop {
             events.queued(e);
         }
         return screening.chosen().size();
+    }
+
+    /**
+     * The LLM could not plan or code this step. A spent token or money budget ends exploration; a
+     * provider that is down pauses planning (the runs in flight go on) until its circuit breaker lets
+     * calls through again; anything else costs only this step. The ledger has the details.
+     */
+    private int llmTrouble(LlmException e) {
+        switch (e.kind()) {
+            case "budget" -> {
+                llmBudgetSpent = true;
+                events.note("the LLM budget is spent: " + e.getMessage() + "; no more steps are planned");
+            }
+            case "unavailable" -> {
+                events.note("LLM work paused: " + e.getMessage());
+                try {
+                    Thread.sleep(LLM_PAUSE.toMillis());
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            default -> events.note("the planner or coder failed (" + e.kind() + "): " + e.getMessage());
+        }
+        return 0;
     }
 
     /**
@@ -667,7 +700,7 @@ public final class CampaignLoop {
     /** Whether the exploring stage must stop: an experiment, wall-clock, token or money limit reached. */
     private boolean exhausted(CampaignConfig.Stage explore) {
         CampaignConfig.Budget b = config.budget();
-        if (b.experiments() != null && trainedExperiments() >= b.experiments()) {
+        if (llmBudgetSpent || b.experiments() != null && trainedExperiments() >= b.experiments()) {
             return true;
         }
         if (b.wallClock() != null && wallSeconds() + reservedForLaterStages(explore) >= b.wallClock().toSeconds()) {

@@ -6,7 +6,17 @@ import archlab.agent.campaign.CampaignLoop;
 import archlab.agent.campaign.Executor;
 import archlab.agent.campaign.LocalExecutor;
 import archlab.agent.campaign.RunFolder;
+import archlab.agent.llm.LlmConfig;
+import archlab.agent.llm.LlmLayer;
+import archlab.agent.llm.Llms;
+import archlab.agent.llm.Prompts;
+import archlab.agent.research.CodingGate;
+import archlab.agent.research.NoveltyGate;
 import archlab.agent.research.ResearchPolicy;
+import archlab.agent.research.SandboxSmokeTrainer;
+import archlab.agent.research.llm.LlmPolicy;
+import archlab.knowledge.similarity.MiniLmTextEmbedder;
+import archlab.sandbox.worker.Sandbox;
 import archlab.agent.research.ToolContextSource;
 import archlab.agent.research.offline.OfflinePolicy;
 import archlab.agent.search.SearchSettings;
@@ -37,6 +47,7 @@ final class CampaignAssembly implements AutoCloseable {
     final ResearchPolicy policy;
     final SearchStrategy search;
     final Executor executor;
+    private final Sandbox smokeSandbox;
 
     CampaignAssembly(CampaignConfig config, RunFolder folder, Store store, String campaignId, CampaignEvents events) {
         PaperNotes.Library notes = PaperNotes.load(null);
@@ -46,7 +57,9 @@ final class CampaignAssembly implements AutoCloseable {
         List<String> seeds = config.seeds().stream().map(CampaignConfig.Definition::source).toList();
         ToolContextSource contexts = ToolContextSource.builder(tools).task(config.primaryTask().name()).seeds(seeds)
                 .build();
-        this.policy = policy(config, tools);
+        this.smokeSandbox = CampaignConfig.LLM.equals(config.policy())
+                ? Sandbox.builder().workers(1).threads(1).build() : null;
+        this.policy = policy(config, tools, store, campaignId, smokeSandbox);
         this.search = SearchStrategies.create(config.strategy(), settings(config),
                 new StoreJournal(store, campaignId));
         this.executor = new LocalExecutor(config.workers());
@@ -59,11 +72,39 @@ final class CampaignAssembly implements AutoCloseable {
                 .map(c -> c.status() == archlab.knowledge.store.CampaignStatus.STOPPED).orElse(false);
     }
 
-    private static ResearchPolicy policy(CampaignConfig config, ResearchTools tools) {
-        if (CampaignConfig.LLM.equals(config.policy())) {
-            throw new InvalidInputException("policy: llm is not wired into campaigns yet");
+    /**
+     * The offline policy, or the LLM roles over the campaign's {@code llm:} section. The LLM coder's
+     * gate smoke-trains in a sandbox of its own, so that a smoke run never waits behind the campaign's
+     * training; the offline coder's edits are structural and skip it (the training run catches what
+     * slips through, as a recorded failure).
+     */
+    private static ResearchPolicy policy(CampaignConfig config, ResearchTools tools, Store store, String campaignId,
+                                         Sandbox smokeSandbox) {
+        if (!CampaignConfig.LLM.equals(config.policy())) {
+            return OfflinePolicy.builder(tools).seed(config.seed()).build();
         }
-        return OfflinePolicy.builder(tools).seed(config.seed()).build();
+        LlmLayer llm = Llms.create(llmConfig(config), store, campaignId, null);
+        NoveltyGate novelty = new NoveltyGate(store.experiments(), new MiniLmTextEmbedder(), NoveltyGate.DEFAULT_THRESHOLD);
+        CodingGate gate = new CodingGate(SandboxSmokeTrainer.forTask(smokeSandbox, config.primaryTask().name(),
+                config.primaryTask().options()), novelty);
+        return LlmPolicy.builder(llm, gate).languageReference(Prompts.standard().template("language-cheatsheet")).build();
+    }
+
+    /** The llm: section, with the campaign's token and money budget where the campaign sets one. */
+    static LlmConfig llmConfig(CampaignConfig config) {
+        LlmConfig c;
+        try {
+            c = LlmConfig.fromYaml(config.llm());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(e.getMessage());
+        }
+        CampaignConfig.Budget b = config.budget();
+        if (b.tokens() != null || b.money() != null) {
+            LlmConfig.Budget own = c.budget();
+            c = c.toBuilder().budget(new LlmConfig.Budget(b.tokens() != null ? b.tokens() : own == null ? null : own.tokens(),
+                    b.money() != null ? b.money() : own == null ? null : own.money())).build();
+        }
+        return c;
     }
 
     /** The search section's constants (snake_case or camelCase names) over the documented defaults. */
@@ -100,5 +141,8 @@ final class CampaignAssembly implements AutoCloseable {
     @Override
     public void close() {
         executor.close();
+        if (smokeSandbox != null) {
+            smokeSandbox.close();
+        }
     }
 }

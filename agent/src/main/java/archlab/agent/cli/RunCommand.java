@@ -60,6 +60,9 @@ final class RunCommand implements Callable<Integer> {
             throw new InvalidInputException("the campaign file is invalid:\n  " + String.join("\n  ", e.problems()));
         }
         CampaignAssembly.settings(config);
+        if (CampaignConfig.LLM.equals(config.policy())) {
+            CampaignAssembly.llmConfig(config);
+        }
         RunFolder folder = RunFolder.create(config.output(), config.name(), frozen, LocalDateTime.now());
         PrintWriter err = spec.commandLine().getErr();
         err.println("run folder " + folder.dir());
