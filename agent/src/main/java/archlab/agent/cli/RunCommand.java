@@ -67,7 +67,22 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         err.println("run folder " + folder.dir());
         try (Store store = open(config, folder)) {
-            Campaign c = store.campaigns().insert(Campaign.create(config.name(), frozen, config.policy()));
+            var b = config.budget();
+            var budgets = StatusCommand.JSON.createObjectNode();
+            if (b.experiments() != null) {
+                budgets.put("experiments", b.experiments());
+            }
+            if (b.wallClock() != null) {
+                budgets.put("wall_s", b.wallClock().toSeconds());
+            }
+            if (b.tokens() != null) {
+                budgets.put("tokens", b.tokens());
+            }
+            if (b.money() != null) {
+                budgets.put("money", b.money());
+            }
+            Campaign c = store.campaigns().insert(Campaign.create(config.name(), frozen, config.policy())
+                    .withBudgets(budgets.toString()));
             Files.writeString(folder.dir().resolve(CAMPAIGN_ID_FILE), c.id() + "\n");
             return drive(spec, config, folder, store, c.id(), !noProgress);
         }

@@ -45,6 +45,7 @@ final class StatusCommand implements Callable<Integer> {
         try (Store store = RunStores.open(run, true)) {
             Campaign c = RunStores.campaign(store, run, campaign);
             Standings s = Standings.read(store, c.id());
+            Utilisation u = utilisation(store, c);
             if (json) {
                 ObjectNode o = JSON.createObjectNode();
                 o.put("campaign", c.id());
@@ -63,6 +64,11 @@ final class StatusCommand implements Callable<Integer> {
                 llm.put("tokens_out", s.llm().tokensOut());
                 llm.put("cost", s.llm().cost());
                 s.best().ifPresentOrElse(b -> o.set("best", LeaderboardCommand.row(b)), () -> o.putNull("best"));
+                ObjectNode t = o.putObject("time");
+                t.put("wall_s", u.wallSeconds());
+                t.put("training_s", u.trainingSeconds());
+                t.put("workers", u.workers());
+                t.put("overhead", u.overhead());
                 out.println(JSON.writeValueAsString(o));
             } else {
                 out.printf(Locale.ROOT, "campaign %s (%s): %s, policy %s%n", c.name(), c.id(),
@@ -77,6 +83,8 @@ final class StatusCommand implements Callable<Integer> {
                     }
                 }
                 out.println("experiments " + s.total() + (counts.length() == 0 ? "" : " (" + counts + ")"));
+                out.printf(Locale.ROOT, "time     %.0f s wall, %.0f s training in %d worker%s: %.1f %% orchestration overhead%n",
+                        u.wallSeconds(), u.trainingSeconds(), u.workers(), u.workers() == 1 ? "" : "s", 100 * u.overhead());
                 out.printf(Locale.ROOT, "llm      %d calls, %d tokens in, %d out, cost %.4f%n", s.llm().calls(),
                         s.llm().tokensIn(), s.llm().tokensOut(), s.llm().cost());
                 Experiment b = s.best().orElse(null);
@@ -87,6 +95,35 @@ final class StatusCommand implements Callable<Integer> {
             out.flush();
             return ExitCodes.OK;
         }
+    }
+
+    /**
+     * How the campaign's wall time was used: the share of worker-seconds not spent in sandbox
+     * training (worker start included) is the orchestration overhead, the cost of everything else:
+     * search, planning, coding, analysis, store writes, and workers left idle.
+     */
+    record Utilisation(double wallSeconds, double trainingSeconds, int workers) {
+        double overhead() {
+            return wallSeconds <= 0 ? 0 : Math.max(0, 1 - trainingSeconds / (workers * wallSeconds));
+        }
+    }
+
+    static Utilisation utilisation(Store store, Campaign c) {
+        double wall = parse(c.spend()).path("wall_s").asDouble(0);
+        double training = 0;
+        for (Experiment e : store.experiments().list(archlab.knowledge.store.ExperimentQuery.campaign(c.id()))) {
+            for (archlab.knowledge.store.Evaluation ev : store.evaluations().forExperiment(e.id())) {
+                training += parse(ev.result()).path("wall_s").asDouble(0);
+            }
+        }
+        int workers = 1;
+        try {
+            workers = Math.max(1, new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(
+                    c.config() == null ? "" : c.config()).path("workers").asInt(1));
+        } catch (java.io.IOException | RuntimeException ex) {
+            // an imported campaign: one worker
+        }
+        return new Utilisation(wall, training, workers);
     }
 
     static com.fasterxml.jackson.databind.JsonNode parse(String json) {
