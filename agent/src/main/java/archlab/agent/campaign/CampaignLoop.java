@@ -672,7 +672,7 @@ public final class CampaignLoop {
      * Held-out loss far below the training loss at the end of a run: the model saw what it is tested on.
      * The language's causality check rules out leaks through the definition, so this guards the task.
      */
-    private static String leakSign(List<Evaluation> ok) {
+    static String leakSign(List<Evaluation> ok) {
         for (Evaluation x : ok) {
             JsonNode curve = parse(x.curve());
             JsonNode metrics = parse(x.metrics());
