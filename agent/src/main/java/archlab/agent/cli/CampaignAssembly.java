@@ -43,6 +43,10 @@ import java.util.Map;
  * the one that started.
  */
 final class CampaignAssembly implements AutoCloseable {
+    /** Proposals per step (K) when the campaign file does not set {@code search.proposals}. */
+    static final int OFFLINE_PROPOSALS = 8;
+    static final int LLM_PROPOSALS = 3;
+
     final CampaignLoop loop;
     final ResearchPolicy policy;
     final SearchStrategy search;
@@ -109,7 +113,10 @@ final class CampaignAssembly implements AutoCloseable {
 
     /** The search section's constants (snake_case or camelCase names) over the documented defaults. */
     static SearchSettings settings(CampaignConfig config) {
-        SearchSettings.Builder b = SearchSettings.defaults().toBuilder().seed(config.seed());
+        // The search's default K suits tables, where a proposal costs nothing; in a campaign each one is a
+        // planned hypothesis and a coded definition (an LLM call or two), so fewer are asked for.
+        int proposals = CampaignConfig.LLM.equals(config.policy()) ? LLM_PROPOSALS : OFFLINE_PROPOSALS;
+        SearchSettings.Builder b = SearchSettings.defaults().toBuilder().seed(config.seed()).proposals(proposals);
         JsonNode s = config.search();
         if (s != null) {
             Iterator<Map.Entry<String, JsonNode>> it = s.fields();
