@@ -86,6 +86,9 @@ public final class CampaignLoop {
     static final double WATCHDOG_MIN_SECONDS = 60;
     /** Held-out loss below this share of the training loss means the held-out data leaked in. */
     static final double LEAK_RATIO = 0.5;
+    /** ... and by this many nats at least: two small losses differ by large ratios from noise alone. */
+    static final double LEAK_GAP = 0.5;
+    static final int LEAK_TAIL = 3;
 
     private final CampaignConfig config;
     private final Store store;
@@ -305,6 +308,20 @@ public final class CampaignLoop {
         List<Draft> drafts;
         try {
             drafts = x.fresh() ? seeds() : plan(x);
+            // A move the planner has nothing for (no subroutine mined yet, no failure to refine) must not
+            // exhaust the node for every other move: try the others before telling the search.
+            for (archlab.agent.research.Move m : archlab.agent.research.Move.values()) {
+                if (!drafts.isEmpty() || x.fresh()) {
+                    break;
+                }
+                if (m != x.move()) {
+                    Expansion y = new Expansion(x.step(), x.parent(), m, x.references(), x.proposals(), x.evaluations());
+                    drafts = plan(y);
+                    if (!drafts.isEmpty()) {
+                        x = y;
+                    }
+                }
+            }
         } catch (LlmException e) {
             return llmTrouble(e);
         }
@@ -679,9 +696,14 @@ public final class CampaignLoop {
             if (!curve.isArray() || curve.isEmpty() || !metrics.has("loss")) {
                 continue;
             }
-            double train = curve.get(curve.size() - 1).path("loss").asDouble(Double.NaN);
+            // The mean of the last few points: one batch's loss is noisy.
+            int n = Math.min(LEAK_TAIL, curve.size());
+            double train = 0;
+            for (int i = curve.size() - n; i < curve.size(); i++) {
+                train += curve.get(i).path("loss").asDouble(Double.NaN) / n;
+            }
             double held = metrics.get("loss").asDouble();
-            if (train > 0.05 && held < LEAK_RATIO * train) {
+            if (held < LEAK_RATIO * train && train - held > LEAK_GAP) {
                 return String.format(Locale.ROOT, "suspiciously low held-out loss %.4f against training loss %.4f "
                         + "(seed %d): a sign that held-out data leaked into training", held, train, x.seed());
             }
