@@ -201,7 +201,9 @@ public final class CampaignReport {
         }
         for (Experiment x : shown.values()) {
             boolean onPath = chain.contains(x);
-            Double f = x.status() == ExperimentStatus.DONE ? x.fitness() : null;
+            // The baseline scores 0.5 by definition of fitness; it is stored without one.
+            Double f = Standings.isBaseline(x) ? Double.valueOf(0.5)
+                    : x.status() == ExperimentStatus.DONE ? x.fitness() : null;
             nodes.add(new Figures.TreeNode(x.id(), x.parentId(), label(x), f, onPath));
         }
         return nodes;
