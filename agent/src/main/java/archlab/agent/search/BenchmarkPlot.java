@@ -5,6 +5,7 @@ import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -33,7 +34,7 @@ public final class BenchmarkPlot {
         YIntervalSeriesCollection data = new YIntervalSeriesCollection();
         double low = Double.POSITIVE_INFINITY;
         for (SearchBenchmark.Summary s : results.values()) {
-            YIntervalSeries series = new YIntervalSeries(s.strategy() + String.format(java.util.Locale.ROOT,
+            YIntervalSeries series = new YIntervalSeries(s.strategy() + String.format(Locale.ROOT,
                     " (mean %.2f, hit %.2f)", s.meanBest(), s.hitRate()));
             for (int t = 0; t < s.budget(); t++) {
                 series.add(t + 1, s.meanCurve()[t], s.lowerCurve()[t], s.upperCurve()[t]);

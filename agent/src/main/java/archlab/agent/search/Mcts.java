@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -170,7 +171,7 @@ final class Mcts implements SearchStrategy {
         // teach it nothing: drop it, as well as repeats within the proposals
         List<Candidate> fresh = new ArrayList<>();
         Set<String> keys = new HashSet<>();
-        Set<java.util.Map<String, Double>> features = new HashSet<>();
+        Set<Map<String, Double>> features = new HashSet<>();
         for (Candidate c : candidates) {
             if (!tree.seenDesign(c) && keys.add(c.key()) && (c.features().isEmpty() || features.add(c.features()))) {
                 fresh.add(c);

@@ -1,5 +1,7 @@
 package archlab.agent.search;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -122,7 +124,7 @@ public final class SearchBenchmark {
 
     static <C> Run runOne(SearchSpace<C> space, SearchLoop.Evaluator<C> evaluator, double optimum, String name,
                           int seed, Config config) {
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long start = threads.getCurrentThreadCpuTime();
         SearchSettings settings = config.settings().toBuilder().seed(seed).moves(space.moves()).build();
         SearchStrategy strategy = SearchStrategies.create(name, settings);

@@ -1,7 +1,11 @@
 package archlab.agent.search;
 
 import archlab.agent.research.Move;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -67,13 +71,13 @@ public record SearchSettings(long seed, double cPuct, double maxBackup, double w
         }
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The settings as a JSON object, as the store keeps them beside the search's state. */
     public String toJson() {
         try {
             return JSON.writeValueAsString(this);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -158,7 +162,7 @@ public record SearchSettings(long seed, double cPuct, double maxBackup, double w
          * {@code cPuct}, {@code c-puct}); {@code moves} takes a comma-separated list.
          */
         public Builder set(String name, String value) {
-            String key = name.strip().replace("-", "").replace("_", "").toLowerCase(java.util.Locale.ROOT);
+            String key = name.strip().replace("-", "").replace("_", "").toLowerCase(Locale.ROOT);
             String v = value.strip();
             try {
                 switch (key) {
@@ -181,7 +185,7 @@ public record SearchSettings(long seed, double cPuct, double maxBackup, double w
                     case "poolsize" -> poolSize(Integer.parseInt(v));
                     case "pooltop" -> poolTop(Integer.parseInt(v));
                     case "moves" -> {
-                        List<Move> list = new java.util.ArrayList<>();
+                        List<Move> list = new ArrayList<>();
                         for (String m : v.split(",")) {
                             try {
                                 list.add(Move.parse(m));

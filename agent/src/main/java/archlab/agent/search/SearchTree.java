@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -80,7 +82,7 @@ final class SearchTree {
     private final FitnessRanks ranks = new FitnessRanks();
     private final Map<String, Pending> pending = new HashMap<>();
     /** The features of every evaluated or pending candidate: designs the value model cannot tell apart. */
-    private final java.util.Set<Map<String, Double>> seenFeatures = new java.util.HashSet<>();
+    private final Set<Map<String, Double>> seenFeatures = new HashSet<>();
     private final List<double[]> prequential = new ArrayList<>();
     private final List<Map<String, Double>> earlierFeatures = new ArrayList<>();
     private final List<Double> earlierTargets = new ArrayList<>();
@@ -278,7 +280,7 @@ final class SearchTree {
      */
     Screening takeInOrder(Expansion e, List<Candidate> candidates) {
         List<Screened> chosen = new ArrayList<>();
-        java.util.Set<String> keys = new java.util.HashSet<>();
+        Set<String> keys = new HashSet<>();
         int duplicates = 0;
         for (Candidate c : candidates) {
             if (seen(c.key()) || !keys.add(c.key())) {

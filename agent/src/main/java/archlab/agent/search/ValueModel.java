@@ -1,9 +1,14 @@
 package archlab.agent.search;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.tribuo.Example;
 import org.tribuo.Model;
 import org.tribuo.MutableDataset;
@@ -42,7 +47,7 @@ public final class ValueModel {
     private final float minLeafWeight;
     private final float featureFraction;
     private List<Model<Regressor>> ensemble = List.of();
-    private java.util.Set<String> trainedOn = java.util.Set.of();
+    private Set<String> trainedOn = Set.of();
     private double fallback = Prediction.UNINFORMED.mean();
     private Support support;
 
@@ -82,13 +87,13 @@ public final class ValueModel {
         support = new Support(features, targets);
         // A feature present in only one result cannot be split on usefully (a leaf needs minLeafWeight),
         // and WL features are mostly that rare: leaving them out makes training several times faster.
-        Map<String, Integer> documentFrequency = new java.util.TreeMap<>();
+        Map<String, Integer> documentFrequency = new TreeMap<>();
         for (Map<String, Double> f : features) {
             for (String name : f.keySet()) {
                 documentFrequency.merge(name, 1, Integer::sum);
             }
         }
-        java.util.Set<String> kept = new java.util.HashSet<>();
+        Set<String> kept = new HashSet<>();
         documentFrequency.forEach((name, df) -> {
             if (df >= 2) {
                 kept.add(name);
@@ -96,14 +101,14 @@ public final class ValueModel {
         });
         List<ArrayExample<Regressor>> base = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            Map<String, Double> f = new java.util.TreeMap<>(features.get(i));
+            Map<String, Double> f = new TreeMap<>(features.get(i));
             f.keySet().retainAll(kept);
             if (f.isEmpty()) {
                 f.put(NOTHING_SHARED, 1.0); // Tribuo needs a feature; this one says "like none of the others"
             }
             base.add(example(f, new Regressor(TARGET, targets[i])));
         }
-        trainedOn = java.util.Set.copyOf(kept);
+        trainedOn = Set.copyOf(kept);
         List<Model<Regressor>> trained = new ArrayList<>(members);
         for (int m = 0; m < members; m++) {
             SplittableRandom rng = new SplittableRandom(seed * 1_000_003L + m);
@@ -169,7 +174,7 @@ public final class ValueModel {
      * features it has.
      */
     private static final class Support {
-        private final Map<String, Integer> ids = new java.util.HashMap<>();
+        private final Map<String, Integer> ids = new HashMap<>();
         private final double[] scale;
         private final int[][] postingExample;
         private final double[][] postingValue;
@@ -266,7 +271,7 @@ public final class ValueModel {
     /** Features in name order, so that nothing depends on a map's iteration order. */
     private static ArrayExample<Regressor> example(Map<String, Double> features, Regressor output) {
         String[] names = features.keySet().toArray(new String[0]);
-        java.util.Arrays.sort(names);
+        Arrays.sort(names);
         double[] values = new double[names.length];
         for (int i = 0; i < names.length; i++) {
             values[i] = features.get(names[i]);

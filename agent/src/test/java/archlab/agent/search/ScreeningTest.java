@@ -3,6 +3,8 @@ package archlab.agent.search;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import archlab.agent.research.Move;
+import archlab.agent.search.nb201.Nb201Cell;
+import archlab.agent.search.nb201.Nb201Space;
 import archlab.agent.search.nb201.SyntheticTable;
 import archlab.knowledge.store.ScreenedCandidate;
 import java.util.ArrayList;
@@ -97,10 +99,10 @@ class ScreeningTest {
     @Test
     void mctsDropsDesignsItCannotTellFromOnesItHasSeen() {
         // two NB201 cells that differ only in edges that compute nothing are the same network: same features
-        archlab.agent.search.nb201.Nb201Space space = new archlab.agent.search.nb201.Nb201Space();
-        archlab.agent.search.nb201.Nb201Cell a = archlab.agent.search.nb201.Nb201Cell.parse(
+        Nb201Space space = new Nb201Space();
+        Nb201Cell a = Nb201Cell.parse(
                 "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|");
-        archlab.agent.search.nb201.Nb201Cell twin = archlab.agent.search.nb201.Nb201Cell.parse(
+        Nb201Cell twin = Nb201Cell.parse(
                 "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|skip_connect~0|nor_conv_3x3~1|none~2|");
         Candidate ca = new Candidate(space.key(a), space.features(a));
         Candidate ct = new Candidate(space.key(twin), space.features(twin));

@@ -2,12 +2,15 @@ package archlab.agent.search;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import archlab.agent.research.Move;
 import archlab.agent.search.nb201.SyntheticTable;
+import archlab.evaluators.tabular.TabularEvaluator;
 import archlab.knowledge.store.Campaign;
 import archlab.knowledge.store.SearchNode;
 import archlab.knowledge.store.Store;
-import archlab.evaluators.tabular.TabularEvaluator;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -27,7 +30,7 @@ class SearchResumeTest {
 
     private static SearchSettings settings() {
         return SearchSettings.builder().seed(42).proposals(48).ensembleSize(4).moves(
-                List.of(archlab.agent.research.Move.MUTATE, archlab.agent.research.Move.RECOMBINE)).build();
+                List.of(Move.MUTATE, Move.RECOMBINE)).build();
     }
 
     @Test
@@ -106,10 +109,10 @@ class SearchResumeTest {
             ManualSteps.Decision warm = steps.decide(SearchStrategies.create("mcts", settings(),
                     new StoreJournal(store, third, true)));
             // trained on the first campaign's 20 results: the forecasts differ from one candidate to the next
-            List<Double> means = new java.util.ArrayList<>();
+            List<Double> means = new ArrayList<>();
             warm.chosen().forEach(c -> means.add(c.prediction().mean()));
             warm.screenedOut().forEach(c -> means.add(c.prediction().mean()));
-            assertThat(new java.util.HashSet<>(means)).hasSizeGreaterThan(3);
+            assertThat(new HashSet<>(means)).hasSizeGreaterThan(3);
         }
     }
 
