@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -136,5 +137,25 @@ class CampaignFileTest {
         assertThat(again.baseline().source()).isEqualTo(c.baseline().source());
         assertThat(again.seeds()).hasSize(1);
         assertThat(again.budget()).isEqualTo(c.budget());
+    }
+
+    @Test
+    void everyExampleInCampaignsValidates() throws Exception {
+        try (var files = Files.list(Path.of("../campaigns"))) {
+            List<Path> examples = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+            assertThat(examples).extracting(f -> f.getFileName().toString()).contains("quickstart.yaml");
+            for (Path f : examples) {
+                CampaignConfig c = CampaignFile.load(f);
+                assertThat(c.stages()).as(f.toString()).isNotEmpty();
+                if (CampaignConfig.LLM.equals(c.policy())) {
+                    assertThat(archlab.agent.llm.LlmConfig.fromYaml(c.llm())).as(f.toString()).isNotNull();
+                }
+            }
+        }
+        CampaignConfig q = CampaignFile.load(Path.of("../campaigns/quickstart.yaml"));
+        assertThat(q.policy()).isEqualTo("offline");
+        assertThat(q.store()).as("the embedded H2 store").isNull();
+        assertThat(q.primaryTask().name()).isEqualTo("mqar");
+        assertThat(q.budget().wallClock()).isLessThanOrEqualTo(java.time.Duration.ofMinutes(10));
     }
 }
