@@ -113,14 +113,14 @@ final class Surgery {
 
     /** Visits {@code e} and every expression inside it, pre-order. */
     static void walk(Expr e, java.util.function.Consumer<Expr> visit) {
-        Deque<Expr> todo = new ArrayDeque<>();
-        todo.push(e);
-        while (!todo.isEmpty()) {
-            Expr x = todo.pop();
+        Deque<Expr> unvisited = new ArrayDeque<>();
+        unvisited.push(e);
+        while (!unvisited.isEmpty()) {
+            Expr x = unvisited.pop();
             visit.accept(x);
             List<Expr> kids = children(x);
             for (int i = kids.size() - 1; i >= 0; i--) {
-                todo.push(kids.get(i));
+                unvisited.push(kids.get(i));
             }
         }
     }
@@ -521,14 +521,14 @@ final class Surgery {
     /** {@code p} without the blocks that the model cannot reach (left over after a block was swapped out). */
     static Program prune(Program p) {
         Set<String> reached = new HashSet<>();
-        Deque<Block> todo = new ArrayDeque<>();
-        todo.push(p.model());
-        while (!todo.isEmpty()) {
-            Block b = todo.pop();
+        Deque<Block> unvisited = new ArrayDeque<>();
+        unvisited.push(p.model());
+        while (!unvisited.isEmpty()) {
+            Block b = unvisited.pop();
             for (String n : freeNames(b)) {
                 Block called = p.blocks().stream().filter(x -> x.name().equals(n)).findFirst().orElse(null);
                 if (called != null && reached.add(n)) {
-                    todo.push(called);
+                    unvisited.push(called);
                 }
             }
         }

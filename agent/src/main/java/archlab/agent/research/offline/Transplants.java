@@ -41,16 +41,16 @@ final class Transplants {
         // the donor's file blocks the root reaches, root first
         List<Block> needed = new ArrayList<>();
         Set<String> seen = new LinkedHashSet<>();
-        Deque<Block> todo = new ArrayDeque<>();
-        todo.add(rootBlock);
+        Deque<Block> unvisited = new ArrayDeque<>();
+        unvisited.add(rootBlock);
         seen.add(root);
-        while (!todo.isEmpty()) {
-            Block b = todo.poll();
+        while (!unvisited.isEmpty()) {
+            Block b = unvisited.poll();
             needed.add(b);
             for (String n : Surgery.freeNames(b)) {
                 Block called = donor.blocks().stream().filter(x -> x.name().equals(n)).findFirst().orElse(null);
                 if (called != null && seen.add(n)) {
-                    todo.add(called);
+                    unvisited.add(called);
                 }
             }
         }
