@@ -9,20 +9,11 @@ import java.util.List;
  * unseen neighbours, taking its proposals in the order the space gives them (for a table space: nearest
  * first, random within a distance). The first {@code population} steps evaluate fresh candidates.
  */
-final class GreedyBestFirst implements SearchStrategy {
+final class GreedyBestFirst extends UnguidedStrategy {
     static final String NAME = "greedy";
 
-    private final SearchSettings s;
-    private final SearchTree tree;
-
     GreedyBestFirst(SearchSettings settings, SearchJournal journal) {
-        this.s = settings;
-        this.tree = new SearchTree(NAME, settings, journal, journal.load());
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, settings, journal);
     }
 
     @Override
@@ -35,26 +26,6 @@ final class GreedyBestFirst implements SearchStrategy {
                 }
             }
         }
-        return new Expansion(step, null, null, List.of(), s.evaluations(), s.evaluations());
-    }
-
-    @Override
-    public Screening screen(Expansion expansion, List<Candidate> candidates) {
-        return tree.takeInOrder(expansion, candidates);
-    }
-
-    @Override
-    public void observe(Observation observation) {
-        tree.add(observation, null);
-    }
-
-    @Override
-    public RankQuality rankQuality() {
-        return tree.rankQuality();
-    }
-
-    @Override
-    public int observed() {
-        return tree.size();
+        return fresh(step);
     }
 }

@@ -13,22 +13,13 @@ import java.util.SplittableRandom;
  * move of the space or there are no references yet). The first {@code population} steps evaluate fresh
  * candidates.
  */
-final class PoolSampling implements SearchStrategy {
+final class PoolSampling extends UnguidedStrategy {
     static final String NAME = "pool";
     /** ASI-Arch shows the planner a couple of references per parent. */
     static final int REFERENCES_PER_STEP = 2;
 
-    private final SearchSettings s;
-    private final SearchTree tree;
-
     PoolSampling(SearchSettings settings, SearchJournal journal) {
-        this.s = settings;
-        this.tree = new SearchTree(NAME, settings, journal, journal.load());
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, settings, journal);
     }
 
     @Override
@@ -36,7 +27,7 @@ final class PoolSampling implements SearchStrategy {
         long step = tree.nextStep();
         List<Node> ranked = tree.byFitness();
         if (tree.size() < s.population() || ranked.isEmpty()) {
-            return new Expansion(step, null, null, List.of(), s.evaluations(), s.evaluations());
+            return fresh(step);
         }
         SplittableRandom rng = tree.rng(step);
         List<Node> pool = ranked.subList(0, Math.min(s.poolSize(), ranked.size()));
@@ -50,25 +41,5 @@ final class PoolSampling implements SearchStrategy {
         boolean recombine = !references.isEmpty() && s.moves().contains(Move.RECOMBINE);
         return new Expansion(step, parent.key, recombine ? Move.RECOMBINE : Move.MUTATE,
                 recombine ? references : List.of(), s.evaluations(), s.evaluations());
-    }
-
-    @Override
-    public Screening screen(Expansion expansion, List<Candidate> candidates) {
-        return tree.takeInOrder(expansion, candidates);
-    }
-
-    @Override
-    public void observe(Observation observation) {
-        tree.add(observation, null);
-    }
-
-    @Override
-    public RankQuality rankQuality() {
-        return tree.rankQuality();
-    }
-
-    @Override
-    public int observed() {
-        return tree.size();
     }
 }

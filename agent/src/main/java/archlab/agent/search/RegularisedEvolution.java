@@ -10,20 +10,11 @@ import java.util.SplittableRandom;
  * results; each step samples {@code tournament} of them at random, mutates the best, and the child
  * replaces the oldest. The first {@code population} steps evaluate fresh candidates.
  */
-final class RegularisedEvolution implements SearchStrategy {
+final class RegularisedEvolution extends UnguidedStrategy {
     static final String NAME = "rea";
 
-    private final SearchSettings s;
-    private final SearchTree tree;
-
     RegularisedEvolution(SearchSettings settings, SearchJournal journal) {
-        this.s = settings;
-        this.tree = new SearchTree(NAME, settings, journal, journal.load());
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, settings, journal);
     }
 
     @Override
@@ -31,7 +22,7 @@ final class RegularisedEvolution implements SearchStrategy {
         long step = tree.nextStep();
         List<Node> all = tree.nodes();
         if (all.size() < s.population()) {
-            return new Expansion(step, null, null, List.of(), s.evaluations(), s.evaluations());
+            return fresh(step);
         }
         List<Node> population = all.subList(all.size() - s.population(), all.size());
         SplittableRandom rng = tree.rng(step);
@@ -59,25 +50,5 @@ final class RegularisedEvolution implements SearchStrategy {
             return false;
         }
         return b.failed() || a.fitness > b.fitness;
-    }
-
-    @Override
-    public Screening screen(Expansion expansion, List<Candidate> candidates) {
-        return tree.takeInOrder(expansion, candidates);
-    }
-
-    @Override
-    public void observe(Observation observation) {
-        tree.add(observation, null);
-    }
-
-    @Override
-    public RankQuality rankQuality() {
-        return tree.rankQuality();
-    }
-
-    @Override
-    public int observed() {
-        return tree.size();
     }
 }
