@@ -7,6 +7,7 @@ import archlab.agent.research.CodingAttempt;
 import archlab.agent.research.ContextSource;
 import archlab.agent.research.Direction;
 import archlab.agent.research.JudgeScore;
+import archlab.agent.research.Move;
 import archlab.agent.research.Proposal;
 import archlab.agent.research.ResearchContext;
 import archlab.agent.research.ResearchPolicy;
@@ -109,6 +110,8 @@ public final class CampaignLoop {
     private final LinkedBlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
     private final Map<String, List<Double>> secondsByStage = new HashMap<>();
     private int inFlight;
+    /** Experiments that reached the sandbox, counted from the store; -1 after anything that may change it. */
+    private long trained = -1;
     private boolean llmBudgetSpent;
     /** How long planning waits before asking a provider that was down again. */
     static final Duration LLM_PAUSE = Duration.ofSeconds(30);
@@ -160,7 +163,7 @@ public final class CampaignLoop {
             for (int i = 1; i < stages.size() && !stopRequested.getAsBoolean(); i++) {
                 verify(stages.get(i - 1), stages.get(i), slots);
             }
-            drain(slots);
+            drain();
             CampaignStatus end = stopRequested.getAsBoolean() ? CampaignStatus.STOPPED : CampaignStatus.DONE;
             setStatus(end);
             return end;
@@ -256,7 +259,7 @@ public final class CampaignLoop {
                 if (!dispatch(slots) && inFlight == 0) {
                     break;
                 }
-                if (!awaitOne(stage)) {
+                if (!awaitOne()) {
                     continue;
                 }
             }
@@ -288,10 +291,10 @@ public final class CampaignLoop {
             if (inFlight == 0 && queued.isEmpty()) {
                 break;
             }
-            awaitOne(stage);
+            awaitOne();
         }
         while (inFlight > 0) {
-            awaitOne(stage);
+            awaitOne();
         }
     }
 
@@ -310,7 +313,7 @@ public final class CampaignLoop {
             drafts = x.fresh() ? seeds() : plan(x);
             // A move the planner has nothing for (no subroutine mined yet, no failure to refine) must not
             // exhaust the node for every other move: try the others before telling the search.
-            for (archlab.agent.research.Move m : archlab.agent.research.Move.values()) {
+            for (Move m : Move.values()) {
                 if (!drafts.isEmpty() || x.fresh()) {
                     break;
                 }
@@ -479,7 +482,7 @@ public final class CampaignLoop {
         }
         while ((!queued.isEmpty() || inFlight > 0) && !stopRequested.getAsBoolean()) {
             dispatch(slots);
-            awaitOne(stage);
+            awaitOne();
         }
     }
 
@@ -535,6 +538,7 @@ public final class CampaignLoop {
             return true;
         }
         store.experiments().compareAndSetStatus(job.experimentId(), ExperimentStatus.QUEUED, ExperimentStatus.TRAINING);
+        trained = -1;
         inFlight++;
         events.started(job.experimentId(), job.stage(), job.seed());
         slots.submit(() -> {
@@ -578,7 +582,7 @@ public final class CampaignLoop {
     }
 
     /** Waits for one finished run and records it; false when none came within a second. */
-    private boolean awaitOne(CampaignConfig.Stage current) throws InterruptedException {
+    private boolean awaitOne() throws InterruptedException {
         Finished f = finished.poll(1, TimeUnit.SECONDS);
         saveWall();
         if (f == null) {
@@ -591,6 +595,7 @@ public final class CampaignLoop {
 
     /** Writes one run's result; once an experiment has all of its stage's results, finishes it. */
     private void record(Job job, EvaluationResult r) {
+        trained = -1;
         CampaignConfig.Stage stage = stage(job.stage());
         store.evaluations().upsert(Evaluation.of(job.experimentId(), job.stage(), job.seed(), r.status(),
                 json(r.metrics()), json(r.curve()), json(r)));
@@ -711,9 +716,9 @@ public final class CampaignLoop {
         return null;
     }
 
-    private void drain(ExecutorService slots) throws InterruptedException {
+    private void drain() throws InterruptedException {
         while (inFlight > 0) {
-            awaitOne(stage(config.stages().get(0).name()));
+            awaitOne();
         }
     }
 
@@ -738,11 +743,15 @@ public final class CampaignLoop {
     }
 
     private long trainedExperiments() {
-        return store.experiments().list(ExperimentQuery.campaign(campaignId)).stream()
+        if (trained >= 0) {
+            return trained;
+        }
+        trained = store.experiments().list(ExperimentQuery.campaign(campaignId)).stream()
                 .filter(e -> !isBaseline(e) && !"coding".equals(e.failureKind()))
                 .filter(e -> e.status() == ExperimentStatus.DONE || e.status() == ExperimentStatus.FAILED
                         || e.status() == ExperimentStatus.TRAINING)
                 .count();
+        return trained;
     }
 
     private long queuedExperiments() {
@@ -841,9 +850,9 @@ public final class CampaignLoop {
         return store.experiments().find(e.parentId()).map(Experiment::canonicalHash).orElse(null);
     }
 
-    private static archlab.agent.research.Move moveOf(JsonNode extra) {
+    private static Move moveOf(JsonNode extra) {
         String m = extra.path("move").asText(null);
-        return m == null || m.isBlank() || "null".equals(m) ? null : archlab.agent.research.Move.parse(m);
+        return m == null || m.isBlank() || "null".equals(m) ? null : Move.parse(m);
     }
 
     private static Map<String, Double> featuresOf(Experiment e) {
