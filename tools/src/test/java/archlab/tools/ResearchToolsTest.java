@@ -33,7 +33,8 @@ class ResearchToolsTest {
                 specs.addAll(ToolSpecifications.toolSpecificationsFrom(tool));
             }
             ToolSpecifications.validateSpecifications(specs); // unique names
-            assertThat(specs).extracting(ToolSpecification::name).containsExactly("search_papers",
+            // LangChain4j lists a class's tools in the JVM's reflection order, which is not fixed.
+            assertThat(specs).extracting(ToolSpecification::name).containsExactlyInAnyOrder("search_papers",
                     "similar_experiments", "similar_to_definition", "inspect_experiment", "check_definition",
                     "diff_definitions", "estimate_cost", "list_subroutines", "list_directives");
             assertThat(specs).allSatisfy(s -> assertThat(s.description()).hasSizeGreaterThan(40));

@@ -30,7 +30,11 @@ final class Toolbox {
         Toolbox box = new Toolbox();
         for (Object o : objects) {
             int found = 0;
-            for (Method m : o.getClass().getDeclaredMethods()) {
+            // The JVM lists methods in no fixed order; the specifications are part of the request and of
+            // its replay-cache key, so they go in name order.
+            Method[] methods = o.getClass().getDeclaredMethods();
+            java.util.Arrays.sort(methods, java.util.Comparator.comparing(Method::getName));
+            for (Method m : methods) {
                 if (!m.isAnnotationPresent(Tool.class)) {
                     continue;
                 }
