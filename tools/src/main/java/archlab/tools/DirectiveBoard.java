@@ -53,7 +53,7 @@ public final class DirectiveBoard {
 
     public Active active() {
         return new Active(store.directives().list(campaignId).stream()
-                .filter(d -> d.status() != DirectiveStatus.REJECTED).toList());
+                .filter(d -> d.status() == DirectiveStatus.PENDING || d.status() == DirectiveStatus.APPLIED).toList());
     }
 
     @Tool(name = "list_directives", value = "List the user's steering directives in force for this campaign (pending"

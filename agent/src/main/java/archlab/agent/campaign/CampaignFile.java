@@ -17,6 +17,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -317,19 +318,28 @@ public final class CampaignFile {
         if (node.isNumber() && node.asDouble() > 0) {
             return Duration.ofMillis((long) (node.asDouble() * 1000));
         }
-        Matcher m = DURATION.matcher(node.asText().trim());
-        if (node.isTextual() && m.matches() && Double.parseDouble(m.group(1)) > 0) {
-            double v = Double.parseDouble(m.group(1));
-            double seconds = switch (m.group(2)) {
-                case "s" -> v;
-                case "m" -> v * 60;
-                case "h" -> v * 3600;
-                default -> v * 86400;
-            };
-            return Duration.ofMillis((long) (seconds * 1000));
+        Optional<Duration> d = node.isTextual() ? parseDuration(node.asText()) : Optional.empty();
+        if (d.isPresent()) {
+            return d.get();
         }
         problem(path, "must be a positive duration such as 90s, 10m, 2h or 3d, was " + node);
         return null;
+    }
+
+    /** A positive duration written as in campaign files ({@code 90s}, {@code 10m}, {@code 2h}, {@code 3d}). */
+    public static Optional<Duration> parseDuration(String text) {
+        Matcher m = DURATION.matcher(text == null ? "" : text.trim());
+        if (!m.matches() || Double.parseDouble(m.group(1)) <= 0) {
+            return Optional.empty();
+        }
+        double v = Double.parseDouble(m.group(1));
+        double seconds = switch (m.group(2)) {
+            case "s" -> v;
+            case "m" -> v * 60;
+            case "h" -> v * 3600;
+            default -> v * 86400;
+        };
+        return Optional.of(Duration.ofMillis((long) (seconds * 1000)));
     }
 
     private List<CampaignConfig.Stage> stages(ObjectNode root) {

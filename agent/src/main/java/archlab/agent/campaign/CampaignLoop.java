@@ -22,6 +22,8 @@ import archlab.evaluators.fitness.Fitness;
 import archlab.evaluators.fitness.FitnessScore;
 import archlab.evaluators.fitness.FitnessWeights;
 import archlab.knowledge.store.Campaign;
+import archlab.knowledge.store.Directive;
+import archlab.knowledge.store.DirectiveStatus;
 import archlab.knowledge.store.CampaignStatus;
 import archlab.knowledge.store.Evaluation;
 import archlab.knowledge.store.Experiment;
@@ -91,7 +93,8 @@ public final class CampaignLoop {
     static final double LEAK_GAP = 0.5;
     static final int LEAK_TAIL = 3;
 
-    private final CampaignConfig config;
+    /** The campaign file as validated, with the budget and seeds that directives changed since. */
+    private CampaignConfig config;
     private final Store store;
     private final String campaignId;
     private final ResearchPolicy policy;
@@ -109,10 +112,16 @@ public final class CampaignLoop {
     private final Deque<Job> queued = new ArrayDeque<>();
     private final LinkedBlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
     private final Map<String, List<Double>> secondsByStage = new HashMap<>();
+    private final DirectivesInForce directives = new DirectivesInForce();
+    /** The keys the search has a node for: the ones a pin or an idea can expand. */
+    private final java.util.Set<String> observedKeys = new java.util.HashSet<>();
+    /** The stage running now, as an index into the config's stages. */
+    private int stageNow;
     private int inFlight;
     /** Experiments that reached the sandbox, counted from the store; -1 after anything that may change it. */
     private long trained = -1;
     private boolean llmBudgetSpent;
+    private boolean stopDirective;
     /** How long planning waits before asking a provider that was down again. */
     static final Duration LLM_PAUSE = Duration.ofSeconds(30);
     private int sequence;
@@ -149,6 +158,7 @@ public final class CampaignLoop {
         wallBefore = spend().path("wall_s").asDouble(0);
         setStatus(CampaignStatus.RUNNING);
         recover();
+        replayDirectives();
         ExecutorService slots = Executors.newFixedThreadPool(executor.slots(), r -> {
             Thread t = new Thread(r, "archlab-slot");
             t.setDaemon(true);
@@ -160,11 +170,12 @@ public final class CampaignLoop {
             baseline(explore, slots);
             events.stage(explore.name(), "exploring with " + search.name() + " search, " + policy.name() + " policy");
             explore(explore, slots);
-            for (int i = 1; i < stages.size() && !stopRequested.getAsBoolean(); i++) {
-                verify(stages.get(i - 1), stages.get(i), slots);
+            for (int i = 1; i < stages.size() && !stopping(); i++) {
+                stageNow = i;
+                verify(config.stages().get(i - 1), config.stages().get(i), slots);
             }
             drain();
-            CampaignStatus end = stopRequested.getAsBoolean() ? CampaignStatus.STOPPED : CampaignStatus.DONE;
+            CampaignStatus end = stopping() ? CampaignStatus.STOPPED : CampaignStatus.DONE;
             setStatus(end);
             return end;
         } finally {
@@ -209,6 +220,7 @@ public final class CampaignLoop {
     private void reobserve() {
         java.util.Set<String> known = new java.util.HashSet<>();
         store.searchStats().nodes(campaignId).forEach(n -> known.add(n.key()));
+        observedKeys.addAll(known);
         String first = config.stages().get(0).name();
         int told = 0;
         for (Experiment e : store.experiments().list(ExperimentQuery.campaign(campaignId)
@@ -222,7 +234,7 @@ public final class CampaignLoop {
                 continue;
             }
             Double f = e.status() == ExperimentStatus.DONE ? fitnessAt(e, first) : null;
-            search.observe(new Observation(e.canonicalHash(), parentKey(e), moveOf(Standings.extra(e)), featuresOf(e),
+            observe(new Observation(e.canonicalHash(), parentKey(e), moveOf(Standings.extra(e)), featuresOf(e),
                     f == null || !Double.isFinite(f) ? null : f, e.id()));
             told++;
         }
@@ -256,7 +268,7 @@ public final class CampaignLoop {
             enqueueMissing(base, stage);
             String id = base.id();
             while (stageMean(id, stage.name()).isEmpty()) {
-                if (!dispatch(slots) && inFlight == 0) {
+                if (!dispatch(slots) && inFlight == 0 && !directives.paused()) {
                     break;
                 }
                 if (!awaitOne()) {
@@ -275,11 +287,15 @@ public final class CampaignLoop {
     /** The search's stage: plan while the slots train, until the budget is spent. */
     private void explore(CampaignConfig.Stage stage, ExecutorService slots) throws InterruptedException {
         int emptySteps = 0;
-        while (!stopRequested.getAsBoolean() && !exhausted(stage)) {
-            while (inFlight < executor.slots() && !queued.isEmpty()) {
+        while (!stopping() && !exhausted(stage)) {
+            if (directives.paused()) {
+                awaitOne();
+                continue;
+            }
+            while (inFlight < slots() && !queued.isEmpty()) {
                 dispatch(slots);
             }
-            if (inFlight < executor.slots() && queued.isEmpty() && canPlan()) {
+            if (inFlight < slots() && queued.isEmpty() && canPlan()) {
                 int chosen = step(stage);
                 emptySteps = chosen == 0 ? emptySteps + 1 : 0;
                 if (emptySteps >= 50) {
@@ -304,9 +320,18 @@ public final class CampaignLoop {
      * Returns how many were chosen.
      */
     private int step(CampaignConfig.Stage stage) {
-        Expansion x = search.next();
+        Expansion x = steered(search.next());
         if (x.fresh() && observeBaselineAsRoot()) {
             return 1;
+        }
+        Experiment under = x.parent() == null ? null : experimentOfKey(x.parent());
+        Optional<DirectivesInForce.Rule> pruned = under == null || !directives.anyPruned() ? Optional.empty()
+                : directives.prunedBy(lineage(under.id()));
+        if (pruned.isPresent()) {
+            // Screening nothing marks the node spent, so the search stops choosing it.
+            search.screen(x, List.of());
+            directives.count(pruned.get(), DirectivesInForce.BLOCKED);
+            return 0;
         }
         List<Draft> drafts;
         try {
@@ -331,13 +356,25 @@ public final class CampaignLoop {
         Map<String, Draft> byKey = new LinkedHashMap<>();
         List<Candidate> candidates = new ArrayList<>();
         for (Draft d : drafts) {
-            if (byKey.putIfAbsent(d.key, d) == null && !experimentByKey.containsKey(d.key)) {
-                candidates.add(new Candidate(d.key, d.features));
+            if (experimentByKey.containsKey(d.key) || byKey.containsKey(d.key)) {
+                continue;
             }
+            Optional<DirectivesInForce.Rule> avoided = directives.avoidedBy(d.source, ops(d.features), d.topic());
+            if (avoided.isPresent()) {
+                directives.count(avoided.get(), DirectivesInForce.REJECTED);
+                continue;
+            }
+            byKey.put(d.key, d);
+            candidates.add(new Candidate(d.key, d.features));
+        }
+        if (candidates.isEmpty() && !drafts.isEmpty() && directives.pin() != null && x.parent() != null) {
+            releasePin("nothing new was left to propose under it");
         }
         Screening screening = search.screen(x, candidates);
         for (Screened s : screening.chosen()) {
             Draft d = byKey.get(s.key());
+            directives.focusedBy(d.source, ops(d.features), d.topic())
+                    .forEach(r -> directives.count(r, DirectivesInForce.FOLLOWED));
             ObjectNode extra = JSON.createObjectNode();
             extra.put("role", x.fresh() ? "seed" : "child");
             extra.put("move", x.move() == null ? null : x.move().id());
@@ -410,13 +447,25 @@ public final class CampaignLoop {
         ObjectNode extra = (ObjectNode) Standings.extra(base);
         extra.put("observed", true);
         Experiment marked = store.experiments().update(base.toBuilder().extra(extra.toString()).build());
-        search.observe(new Observation(base.canonicalHash(), null, null, featuresOf(marked), 0.5, base.id()));
+        observe(new Observation(base.canonicalHash(), null, null, featuresOf(marked), 0.5, base.id()));
         return true;
     }
 
     /** A proposal that became a definition, with what the search needs to judge it. */
     private record Draft(String title, Hypothesis hypothesis, String source, String key, Map<String, Double> features,
                          Proposal proposal, Coding coding) {
+        /** What the candidate is about in words, for directives that name a theme. */
+        String topic() {
+            StringBuilder b = new StringBuilder(title == null ? "" : title);
+            if (hypothesis != null && hypothesis.motivation() != null) {
+                b.append('\n').append(hypothesis.motivation());
+            }
+            if (proposal != null) {
+                b.append('\n').append(proposal.direction().summary());
+                proposal.plan().forEach((k, v) -> b.append('\n').append(k).append(": ").append(v));
+            }
+            return b.toString();
+        }
     }
 
     /** The planner and the coder on the node the search chose. Failed codings are recorded as failed experiments. */
@@ -480,8 +529,10 @@ public final class CampaignLoop {
                 enqueueMissing(e, stage);
             }
         }
-        while ((!queued.isEmpty() || inFlight > 0) && !stopRequested.getAsBoolean()) {
-            dispatch(slots);
+        while ((!queued.isEmpty() || inFlight > 0) && !stopping()) {
+            while (dispatch(slots)) {
+                // fill every free slot
+            }
             awaitOne();
         }
     }
@@ -522,7 +573,7 @@ public final class CampaignLoop {
 
     /** Starts the next queued run if a slot is free; returns whether one started. */
     private boolean dispatch(ExecutorService slots) {
-        if (inFlight >= executor.slots() || queued.isEmpty()) {
+        if (inFlight >= slots() || queued.isEmpty() || directives.paused()) {
             return false;
         }
         Job job = queued.poll();
@@ -583,6 +634,7 @@ public final class CampaignLoop {
 
     /** Waits for one finished run and records it; false when none came within a second. */
     private boolean awaitOne() throws InterruptedException {
+        steer();
         Finished f = finished.poll(1, TimeUnit.SECONDS);
         saveWall();
         if (f == null) {
@@ -651,11 +703,16 @@ public final class CampaignLoop {
         if (isBaseline(updated)) {
             return;
         }
+        if (extra.has("directive_id")) {
+            directives.note(extra.get("directive_id").asLong(), updated.name() + " " + updated.status().dbValue()
+                    + " at " + stage.name() + (updated.fitness() == null ? ""
+                    : String.format(Locale.ROOT, ", fitness %.3f", updated.fitness())));
+        }
         if (isStageZero(stage)) {
             analyse(updated);
             Double f = updated.status() == ExperimentStatus.DONE ? updated.fitness() : null;
             JsonNode x = Standings.extra(updated);
-            search.observe(new Observation(updated.canonicalHash() == null ? updated.id() : updated.canonicalHash(),
+            observe(new Observation(updated.canonicalHash() == null ? updated.id() : updated.canonicalHash(),
                     parentKey(updated), moveOf(x), featuresOf(updated), f, updated.id()));
         }
         events.finished(store.experiments().find(updated.id()).orElse(updated));
@@ -722,6 +779,405 @@ public final class CampaignLoop {
         }
     }
 
+    // ---------------------------------------------------------------- directives
+
+    /**
+     * Applies the directives that arrived since the last look, in order, then writes what the ones in
+     * force have done. Called at every step boundary (each wait for a result), so a directive takes
+     * effect between two steps, never inside one.
+     */
+    private void steer() {
+        List<Directive> pending;
+        try {
+            pending = store.directives().pending(campaignId);
+        } catch (RuntimeException e) {
+            events.note("could not read directives: " + e.getMessage());
+            return;
+        }
+        for (Directive d : pending) {
+            applyDirective(d);
+        }
+        for (long id : directives.takeDirty()) {
+            store.directives().recordEffect(id, directives.effect(id));
+        }
+    }
+
+    /** Why a directive cannot apply, in words for the console. */
+    private static final class Refused extends RuntimeException {
+        Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private void applyDirective(Directive d) {
+        if (d.structured() == null || d.structured().isBlank()) {
+            // Free text with no structured form: a note the planner reads through list_directives.
+            store.directives().resolve(d.id(), DirectiveStatus.APPLIED, null, "kept as a note for the planner");
+            events.note("directive #" + d.seq() + " kept as a note for the planner: " + d.text());
+            return;
+        }
+        Steering s;
+        try {
+            s = Steering.fromJson(d.structured());
+        } catch (IllegalArgumentException e) {
+            reject(d, "not understood: " + e.getMessage());
+            return;
+        }
+        try {
+            if (s instanceof Steering.Inject inject) {
+                inject(d, inject);
+                return;
+            }
+            String structured = d.structured();
+            String outcome;
+            if (s instanceof Steering.Idea idea) {
+                Experiment parent = parentFor(idea.parent());
+                structured = new Steering.Idea(idea.text(), parent.id()).toJson();
+                directives.idea(d, parent.id(), idea.text());
+                outcome = "the next step expands " + parent.name() + " with this idea";
+            } else if (s instanceof Steering.Prune p) {
+                Experiment e = ownExperiment(p.experiment());
+                directives.prune(d, e.id());
+                int dropped = dropPruned();
+                outcome = "no new children under " + e.name() + (dropped == 0 ? ""
+                        : "; " + dropped + " queued experiment" + (dropped == 1 ? "" : "s") + " in the branch pruned");
+            } else if (s instanceof Steering.Pin p) {
+                Experiment e = ownExperiment(p.experiment());
+                if (e.canonicalHash() == null) {
+                    throw new Refused(e.name() + " has no valid definition to expand");
+                }
+                directives.pin(d, e.id());
+                outcome = "every step expands " + e.name() + " until /unpin";
+            } else if (s instanceof Steering.Budget b) {
+                config = withBudget(config, b);
+                outcome = "budget now " + describeBudget(config.budget());
+            } else if (s instanceof Steering.Seeds seeds) {
+                int index = stageIndex(seeds.stage());
+                if (index <= stageNow) {
+                    throw new Refused("stage " + seeds.stage() + " has already started; seeds can change only for a"
+                            + " stage still to come");
+                }
+                config = withSeeds(config, seeds);
+                outcome = "stage " + seeds.stage() + " will train each design with " + seeds.seeds() + " seeds";
+            } else if (s instanceof Steering.Workers w) {
+                directives.workers(w.count());
+                outcome = w.count() <= executor.slots() ? "training " + w.count() + " at once"
+                        : "training " + executor.slots() + " at once (the executor's " + executor.slots()
+                        + "); all " + w.count() + " after archlab resume";
+            } else if (s instanceof Steering.Revoke r) {
+                Directive target = store.directives().list(campaignId).stream().filter(x -> x.seq() == r.seq())
+                        .findFirst().orElseThrow(() -> new Refused("there is no directive #" + r.seq()));
+                Optional<String> gone = target.status() == DirectiveStatus.APPLIED ? directives.revoke(r.seq())
+                        : Optional.empty();
+                if (gone.isEmpty()) {
+                    throw new Refused("directive #" + r.seq() + " (" + target.status().dbValue()
+                            + ") has no standing effect to revoke");
+                }
+                store.directives().revoke(target.id(), "revoked by #" + d.seq());
+                outcome = "withdrew " + gone.get();
+            } else {
+                outcome = applyStanding(d, s);
+            }
+            store.directives().resolve(d.id(), DirectiveStatus.APPLIED, structured, outcome);
+            events.note("directive #" + d.seq() + " applied: " + outcome);
+        } catch (Refused e) {
+            reject(d, e.getMessage());
+        }
+    }
+
+    /** The directives whose whole effect is a change of the standing state; replayed on resume as they are. */
+    private String applyStanding(Directive d, Steering s) {
+        if (s instanceof Steering.Focus f) {
+            directives.focus(d, f.target());
+            return "the planner prefers " + f.target();
+        } else if (s instanceof Steering.Avoid a) {
+            directives.avoid(d, a.target());
+            return "no later candidate that uses or names " + a.target() + " is trained";
+        } else if (s instanceof Steering.Unpin) {
+            directives.unpin();
+            return "the search chooses freely again";
+        } else if (s instanceof Steering.Pause) {
+            directives.paused(true);
+            setStatus(CampaignStatus.PAUSED);
+            return "paused: no new runs start; " + inFlight + " in flight finish";
+        } else if (s instanceof Steering.Resume) {
+            directives.paused(false);
+            setStatus(CampaignStatus.RUNNING);
+            return "running again";
+        } else if (s instanceof Steering.Stop) {
+            stopDirective = true;
+            return "stopping: " + inFlight + " run" + (inFlight == 1 ? "" : "s") + " in flight finish first";
+        }
+        throw new Refused("cannot apply " + s.describe());
+    }
+
+    /** A ready definition: checked, stored as a queued child and put at the head of the queue, with its directive. */
+    private void inject(Directive d, Steering.Inject inject) {
+        ModelDefinition def;
+        try {
+            def = ModelDefinition.parse(inject.definition(), "injected.arch");
+        } catch (DefinitionException e) {
+            throw new Refused("the definition does not check: " + e.getMessage());
+        }
+        String known = experimentByKey.get(def.canonicalHash());
+        if (known != null) {
+            String name = store.experiments().find(known).map(Experiment::name).orElse(known);
+            throw new Refused("the campaign already has this design: " + name);
+        }
+        Experiment parent = parentFor(inject.parent());
+        CampaignConfig.Stage first = config.stages().get(0);
+        ObjectNode extra = JSON.createObjectNode();
+        extra.put("role", "child");
+        extra.putNull("move");
+        extra.put("directive_id", d.id());
+        extra.put("directive_seq", d.seq());
+        Experiment e = Experiment.builder(newId(), campaignId).parentId(parent.id()).name(name(inject.title()))
+                .hypothesis(new Hypothesis(inject.title(), inject.motivation(), null))
+                .checkedDefinition(inject.definition()).status(ExperimentStatus.QUEUED).stage(first.name())
+                .extra(extra.toString()).build();
+        String outcome = e.name() + " queued next, under " + parent.name();
+        String structured = new Steering.Inject(inject.definition(), parent.id(), inject.title(), inject.motivation())
+                .toJson();
+        // The experiment and the directive's resolution land together: a crash leaves both or neither.
+        store.inTransaction(tx -> {
+            tx.experiments().insert(e);
+            tx.directives().resolve(d.id(), DirectiveStatus.APPLIED, structured, outcome);
+            return null;
+        });
+        experimentByKey.put(def.canonicalHash(), e.id());
+        List<Job> jobs = new ArrayList<>();
+        for (int seed = 0; seed < first.seeds(); seed++) {
+            jobs.add(new Job(e.id(), first.name(), seed, e.definition()));
+        }
+        for (int i = jobs.size() - 1; i >= 0; i--) {
+            queued.addFirst(jobs.get(i));
+        }
+        events.queued(e);
+        events.note("directive #" + d.seq() + " applied: " + outcome);
+    }
+
+    private void reject(Directive d, String why) {
+        store.directives().resolve(d.id(), DirectiveStatus.REJECTED, d.structured(), why);
+        events.note("directive #" + d.seq() + " rejected: " + why);
+    }
+
+    /**
+     * Rebuilds the standing effect of the applied directives, in their order, after a restart. Nothing
+     * they did to the store is done again: an injected experiment is already stored (and requeued by
+     * {@link #recover}), pruned experiments are already marked; a stop is not replayed, since resuming
+     * is how a person undoes it.
+     */
+    private void replayDirectives() {
+        List<String> replayed = new ArrayList<>();
+        for (Directive d : store.directives().list(campaignId)) {
+            if (d.status() != DirectiveStatus.APPLIED || d.structured() == null || d.structured().isBlank()) {
+                continue;
+            }
+            Steering s;
+            try {
+                s = Steering.fromJson(d.structured());
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            directives.restore(d);
+            if (s instanceof Steering.Focus f) {
+                directives.focus(d, f.target());
+            } else if (s instanceof Steering.Avoid a) {
+                directives.avoid(d, a.target());
+            } else if (s instanceof Steering.Prune p) {
+                directives.prune(d, p.experiment());
+            } else if (s instanceof Steering.Pin p) {
+                directives.pin(d, p.experiment());
+            } else if (s instanceof Steering.Unpin) {
+                directives.unpin();
+            } else if (s instanceof Steering.Idea i && i.parent() != null
+                    && (d.effect() == null || !d.effect().contains(DirectivesInForce.EXPANDED))) {
+                directives.idea(d, i.parent(), i.text());
+            } else if (s instanceof Steering.Budget b) {
+                config = withBudget(config, b);
+            } else if (s instanceof Steering.Seeds seeds && stageIndex(seeds.stage()) > 0) {
+                config = withSeeds(config, seeds);
+            } else if (s instanceof Steering.Workers w) {
+                directives.workers(w.count());
+            } else if (s instanceof Steering.Pause) {
+                directives.paused(true);
+            } else if (s instanceof Steering.Resume) {
+                directives.paused(false);
+            } else {
+                continue;
+            }
+            replayed.add("#" + d.seq() + " " + s.describe());
+        }
+        if (!replayed.isEmpty()) {
+            events.note("resumed: " + replayed.size() + " directive" + (replayed.size() == 1 ? "" : "s")
+                    + " in force again: " + String.join("; ", replayed));
+        }
+        if (directives.paused()) {
+            setStatus(CampaignStatus.PAUSED);
+            events.note("paused by a directive: /resume in archlab console to continue");
+        }
+    }
+
+    private void observe(Observation o) {
+        search.observe(o);
+        observedKeys.add(o.key());
+    }
+
+    /** A pin or a pending idea overrides where the search expands. */
+    private Expansion steered(Expansion x) {
+        DirectivesInForce.Rule rule = directives.idea() != null ? directives.idea() : directives.pin();
+        if (rule == null) {
+            return x;
+        }
+        Experiment e = store.experiments().find(rule.target()).orElse(null);
+        if (e == null || e.canonicalHash() == null || !observedKeys.contains(e.canonicalHash())) {
+            return x;   // still training (or never trained): the search has no node for it yet
+        }
+        if (rule == directives.idea()) {
+            directives.ideaTaken();
+            directives.note(rule.directive(), DirectivesInForce.EXPANDED + " at step " + x.step());
+        } else {
+            directives.count(rule, DirectivesInForce.EXPANDED);
+        }
+        Move move = x.move() != null ? x.move() : e.status() == ExperimentStatus.FAILED ? Move.REFINE : Move.MUTATE;
+        return new Expansion(x.step(), e.canonicalHash(), move, x.references(), x.proposals(), x.evaluations());
+    }
+
+    private void releasePin(String why) {
+        DirectivesInForce.Rule pin = directives.pin();
+        directives.unpin();
+        directives.note(pin.directive(), "released: " + why);
+        events.note("pin released: " + why);
+    }
+
+    /** Queued experiments in a pruned branch leave the queue, marked pruned; returns how many. */
+    private int dropPruned() {
+        java.util.Set<String> gone = new java.util.LinkedHashSet<>();
+        for (Job j : queued) {
+            Experiment e = store.experiments().find(j.experimentId()).orElse(null);
+            if (e == null || isBaseline(e) || e.status() != ExperimentStatus.QUEUED) {
+                continue;
+            }
+            directives.prunedBy(lineage(e.id())).ifPresent(r -> {
+                if (gone.add(e.id())) {
+                    directives.count(r, DirectivesInForce.DROPPED);
+                }
+            });
+        }
+        queued.removeIf(j -> gone.contains(j.experimentId()));
+        for (String id : gone) {
+            store.experiments().compareAndSetStatus(id, ExperimentStatus.QUEUED, ExperimentStatus.PRUNED);
+        }
+        return gone.size();
+    }
+
+    /** An experiment and its ancestors up to the root, itself first. */
+    private List<String> lineage(String experimentId) {
+        List<String> out = new ArrayList<>();
+        String id = experimentId;
+        while (id != null && out.size() < 10_000 && !out.contains(id)) {
+            out.add(id);
+            id = store.experiments().find(id).map(Experiment::parentId).orElse(null);
+        }
+        return out;
+    }
+
+    private Experiment ownExperiment(String id) {
+        return store.experiments().find(id).filter(e -> campaignId.equals(e.campaignId()))
+                .orElseThrow(() -> new Refused("no experiment " + id + " in this campaign"));
+    }
+
+    /** The named parent, or the best design so far (the baseline before anything beat it). */
+    private Experiment parentFor(String id) {
+        if (id != null) {
+            return ownExperiment(id);
+        }
+        Standings st = Standings.read(store, campaignId);
+        return st.best().or(() -> Optional.ofNullable(st.baseline()))
+                .orElseThrow(() -> new Refused("the campaign has no experiment to put it under yet"));
+    }
+
+    private int stageIndex(String name) {
+        for (int i = 0; i < config.stages().size(); i++) {
+            if (config.stages().get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        throw new Refused("no stage named " + name + " (stages: " + String.join(", ",
+                config.stages().stream().map(CampaignConfig.Stage::name).toList()) + ")");
+    }
+
+    static CampaignConfig withBudget(CampaignConfig c, Steering.Budget b) {
+        CampaignConfig.Budget old = c.budget();
+        CampaignConfig.Budget nb = new CampaignConfig.Budget(b.experiments() != null ? b.experiments() : old.experiments(),
+                b.wallClockSeconds() != null ? Duration.ofSeconds(b.wallClockSeconds()) : old.wallClock(), old.tokens(),
+                old.money());
+        return new CampaignConfig(c.name(), c.description(), c.seed(), c.tasks(), c.baseline(), c.seeds(), nb, c.policy(),
+                c.llm(), c.strategy(), c.search(), c.stages(), c.workers(), c.output(), c.store());
+    }
+
+    static CampaignConfig withSeeds(CampaignConfig c, Steering.Seeds seeds) {
+        List<CampaignConfig.Stage> stages = new ArrayList<>();
+        for (CampaignConfig.Stage s : c.stages()) {
+            stages.add(s.name().equals(seeds.stage()) ? new CampaignConfig.Stage(s.name(), s.steps(), seeds.seeds(),
+                    s.batchSize(), s.params(), s.promote()) : s);
+        }
+        return new CampaignConfig(c.name(), c.description(), c.seed(), c.tasks(), c.baseline(), c.seeds(), c.budget(),
+                c.policy(), c.llm(), c.strategy(), c.search(), stages, c.workers(), c.output(), c.store());
+    }
+
+    static String describeBudget(CampaignConfig.Budget b) {
+        List<String> parts = new ArrayList<>();
+        if (b.experiments() != null) {
+            parts.add(b.experiments() + " experiments");
+        }
+        if (b.wallClock() != null) {
+            parts.add(Math.round(b.wallClock().toSeconds() / 60.0) + " min wall clock");
+        }
+        if (b.tokens() != null) {
+            parts.add(b.tokens() + " tokens");
+        }
+        if (b.money() != null) {
+            parts.add(String.format(Locale.ROOT, "$%.2f", b.money()));
+        }
+        return parts.isEmpty() ? "unlimited" : String.join(", ", parts);
+    }
+
+    /**
+     * The worker count the campaign's applied directives ask for last, or null: a resumed campaign sizes
+     * its executor to it, since a running one can only go below the pool it started with.
+     */
+    public static Integer workersDirected(Store store, String campaignId) {
+        Integer n = null;
+        for (Directive d : store.directives().list(campaignId)) {
+            if (d.status() == DirectiveStatus.APPLIED && d.structured() != null) {
+                try {
+                    if (Steering.fromJson(d.structured()) instanceof Steering.Workers w) {
+                        n = w.count();
+                    }
+                } catch (IllegalArgumentException e) {
+                    // not a directive this version reads; it was rejected or is ignored on replay too
+                }
+            }
+        }
+        return n;
+    }
+
+    private boolean stopping() {
+        return stopDirective || stopRequested.getAsBoolean();
+    }
+
+    /** Runs at once: the executor's slots, or fewer when a directive says so. */
+    private int slots() {
+        Integer w = directives.workers();
+        return w == null ? executor.slots() : Math.max(1, Math.min(w, executor.slots()));
+    }
+
+    /** The ops a candidate's graph uses, from its features ({@code op:NAME}). */
+    private static List<String> ops(Map<String, Double> features) {
+        return features.keySet().stream().filter(k -> k.startsWith("op:")).map(k -> k.substring(3)).toList();
+    }
+
     // ---------------------------------------------------------------- budget
 
     /** Whether the exploring stage must stop: an experiment, wall-clock, token or money limit reached. */
@@ -773,7 +1229,7 @@ public final class CampaignLoop {
         for (CampaignConfig.Stage s : config.stages().subList(1, config.stages().size())) {
             int steps = s.steps() > 0 ? s.steps() : task.defaultSteps();
             int designs = (s.promote() != null && s.promote().top() > 0 ? s.promote().top() : 3) + 1;
-            total += median * steps / exploreSteps * designs * s.seeds() / executor.slots();
+            total += median * steps / exploreSteps * designs * s.seeds() / slots();
         }
         return total;
     }

@@ -66,7 +66,8 @@ final class CampaignAssembly implements AutoCloseable {
         this.policy = policy(config, tools, store, campaignId, smokeSandbox);
         this.search = SearchStrategies.create(config.strategy(), settings(config),
                 new StoreJournal(store, campaignId));
-        this.executor = new LocalExecutor(config.workers());
+        Integer directed = CampaignLoop.workersDirected(store, campaignId);
+        this.executor = new LocalExecutor(directed == null ? config.workers() : directed);
         this.loop = new CampaignLoop(config, store, campaignId, policy, contexts, search, executor, events,
                 () -> Files.exists(folder.stopFile()) || stoppedInStore(store, campaignId), Clock.systemUTC());
     }

@@ -2,9 +2,12 @@ package archlab.knowledge.store;
 
 import java.util.Locale;
 
-/** A user's steering message: waiting, applied (it changed the campaign), or rejected (it could not). */
+/**
+ * A user's steering message: waiting, applied (it changed the campaign), rejected (it could not), or
+ * revoked (applied, then withdrawn by a later directive; no longer in force).
+ */
 public enum DirectiveStatus {
-    PENDING, APPLIED, REJECTED;
+    PENDING, APPLIED, REJECTED, REVOKED;
 
     public String dbValue() {
         return name().toLowerCase(Locale.ROOT);

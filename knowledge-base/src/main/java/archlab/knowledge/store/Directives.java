@@ -9,7 +9,7 @@ import java.util.Optional;
 /** The user's steering directives. Obtain it from {@link Store#directives()}. */
 public final class Directives {
     private static final String SELECT = "SELECT id, campaign_id, seq, text, structured, status, outcome, created_at,"
-            + " applied_at FROM directive";
+            + " applied_at, effect FROM directive";
 
     private final Db db;
 
@@ -67,6 +67,30 @@ public final class Directives {
         });
     }
 
+    /** Withdraws an applied directive: it stays listed, marked revoked, with {@code why} as its effect. */
+    public boolean revoke(long id, String why) {
+        return db.run(c -> {
+            try (var p = c.prepareStatement("UPDATE directive SET status = ?, effect = ? WHERE id = ? AND status = ?")) {
+                p.setString(1, DirectiveStatus.REVOKED.dbValue());
+                Db.setString(p, 2, why);
+                p.setLong(3, id);
+                p.setString(4, DirectiveStatus.APPLIED.dbValue());
+                return p.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** Rewrites what an applied directive has done so far; returns whether the directive exists. */
+    public boolean recordEffect(long id, String effect) {
+        return db.run(c -> {
+            try (var p = c.prepareStatement("UPDATE directive SET effect = ? WHERE id = ?")) {
+                Db.setString(p, 1, effect);
+                p.setLong(2, id);
+                return p.executeUpdate() == 1;
+            }
+        });
+    }
+
     public Optional<Directive> find(long id) {
         return db.run(c -> Db.first(Db.query(c, SELECT + " WHERE id = ?", p -> p.setLong(1, id), Directives::read)));
     }
@@ -88,6 +112,6 @@ public final class Directives {
     private static Directive read(ResultSet rs) throws SQLException {
         return new Directive(rs.getLong("id"), rs.getString("campaign_id"), rs.getInt("seq"), rs.getString("text"),
                 rs.getString("structured"), DirectiveStatus.fromDb(rs.getString("status")), rs.getString("outcome"),
-                Db.getInstant(rs, "created_at"), Db.getInstant(rs, "applied_at"));
+                Db.getInstant(rs, "created_at"), Db.getInstant(rs, "applied_at"), rs.getString("effect"));
     }
 }

@@ -212,6 +212,15 @@ abstract class StoreContract {
         Directive applied = store.directives().find(a.id()).orElseThrow();
         assertThat(applied.status()).isEqualTo(DirectiveStatus.APPLIED);
         assertThat(applied.appliedAt()).isNotNull();
+        assertThat(applied.effect()).isNull();
+        assertThat(store.directives().recordEffect(a.id(), "rejected 3 candidates")).isTrue();
+        assertThat(store.directives().find(a.id()).orElseThrow().effect()).isEqualTo("rejected 3 candidates");
+        assertThat(store.directives().recordEffect(-1, "nothing")).isFalse();
+        assertThat(store.directives().revoke(b.id(), "revoked by #3")).as("only an applied directive is revoked").isFalse();
+        assertThat(store.directives().revoke(a.id(), "revoked by #3")).isTrue();
+        Directive revoked = store.directives().find(a.id()).orElseThrow();
+        assertThat(revoked.status()).isEqualTo(DirectiveStatus.REVOKED);
+        assertThat(revoked.effect()).isEqualTo("revoked by #3");
         assertThat(store.directives().list(campaign.id())).extracting(Directive::text)
                 .containsExactly("focus on recall", "no attention");
     }

@@ -1,0 +1,417 @@
+package archlab.agent.console;
+
+import archlab.agent.campaign.CampaignConfig;
+import archlab.agent.campaign.Standings;
+import archlab.knowledge.store.Campaign;
+import archlab.knowledge.store.Directive;
+import archlab.knowledge.store.Experiment;
+import archlab.knowledge.store.ExperimentQuery;
+import archlab.knowledge.store.ExperimentStatus;
+import archlab.knowledge.store.Store;
+import archlab.tools.DefinitionChecker;
+import archlab.tools.ExperimentInspector;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The console's answers without an LLM: templated from the store, for the questions people ask a
+ * running campaign (best so far and why, one experiment, why it failed, two compared, what was tried
+ * around an idea, what runs now, the budget, the directives). Read-only; works on running, finished
+ * and imported campaigns alike.
+ */
+final class CampaignAnswers {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern HANDLE = Pattern.compile("#?e?(\\d+)");
+    static final int MAX_LISTED = 12;
+
+    private final Store store;
+    private final String campaignId;
+    private final CampaignConfig config;
+
+    CampaignAnswers(Store store, String campaignId, CampaignConfig config) {
+        this.store = store;
+        this.campaignId = campaignId;
+        this.config = config;
+    }
+
+    /**
+     * The experiment a person means: its number ({@code 41}, {@code e41}, {@code #41}), its full name or
+     * its id. Unknown handles are a {@link ConsoleException} that says what exists.
+     */
+    Experiment find(String handle) {
+        String h = handle.strip();
+        Matcher m = HANDLE.matcher(h);
+        List<Experiment> all = store.experiments().list(ExperimentQuery.campaign(campaignId));
+        for (Experiment e : all) {
+            if (e.id().equals(h) || h.equals(e.name())) {
+                return e;
+            }
+        }
+        if (m.matches()) {
+            String prefix = "e" + Integer.parseInt(m.group(1));
+            for (Experiment e : all) {
+                if (e.name() != null && (e.name().equals(prefix) || e.name().startsWith(prefix + "-"))) {
+                    return e;
+                }
+            }
+        }
+        int last = all.stream().mapToInt(CampaignAnswers::number).max().orElse(0);
+        throw new ConsoleException("no experiment " + h + " in this campaign" + (last == 0 ? " (it has none yet)"
+                : "; experiments are numbered e1 to e" + last + " (see /status or /best)"));
+    }
+
+    String best() {
+        Standings st = Standings.read(store, campaignId);
+        Optional<Experiment> best = st.best();
+        if (best.isEmpty()) {
+            return "Nothing has finished above the baseline yet (" + st.count(ExperimentStatus.DONE) + " done, "
+                    + st.count(ExperimentStatus.FAILED) + " failed). /status shows what is running.";
+        }
+        Experiment e = best.get();
+        StringBuilder b = new StringBuilder();
+        b.append("Best so far: ").append(label(e)).append(e.stage() == null ? "" : " at " + e.stage())
+                .append(String.format(Locale.ROOT, ", fitness %.3f", e.fitness())).append('\n');
+        JsonNode score = score(e, e.stage());
+        if (score != null) {
+            b.append(String.format(Locale.ROOT, "  %s %.4f against the baseline's %.4f (%+.1f %%)%n",
+                    score.path("metric").asText(), score.path("value").asDouble(), score.path("baseline").asDouble(),
+                    100 * score.path("relative").asDouble()));
+        }
+        appendHypothesis(b, e);
+        JsonNode a = analysis(e);
+        if (!a.path("explanation").asText("").isBlank()) {
+            b.append("  why: ").append(clip(a.path("explanation").asText(), 400)).append('\n');
+        } else if (!a.path("results").asText("").isBlank()) {
+            b.append("  results: ").append(clip(a.path("results").asText(), 400)).append('\n');
+        }
+        b.append("  lineage: ").append(lineage(e)).append('\n');
+        if (st.ranked().size() > 1) {
+            b.append("  next: ");
+            List<String> next = new ArrayList<>();
+            for (Experiment r : st.ranked().subList(1, Math.min(4, st.ranked().size()))) {
+                next.add(String.format(Locale.ROOT, "%s %.3f", r.name(), r.fitness()));
+            }
+            b.append(String.join(", ", next)).append('\n');
+        }
+        return b.toString();
+    }
+
+    String show(String handle) {
+        Experiment e = find(handle);
+        return ExperimentInspector.report(e).render(true);
+    }
+
+    String why(String handle) {
+        Experiment e = find(handle);
+        StringBuilder b = new StringBuilder(label(e)).append(": ").append(e.status().dbValue());
+        if (e.stage() != null) {
+            b.append(" at ").append(e.stage());
+        }
+        b.append('\n');
+        switch (e.status()) {
+            case QUEUED, TRAINING, PROPOSED, CODING -> {
+                b.append("  not finished yet; /status shows what runs now\n");
+                appendHypothesis(b, e);
+                return b.toString();
+            }
+            case PRUNED -> b.append("  pruned by a directive before it trained (/directives)\n");
+            default -> {
+            }
+        }
+        if (e.failureKind() != null) {
+            b.append("  failure: ").append(e.failureKind()).append(": ").append(clip(e.failureMessage(), 600)).append('\n');
+        }
+        JsonNode score = score(e, e.stage());
+        if (score != null) {
+            b.append(String.format(Locale.ROOT, "  %s %.4f against the baseline's %.4f (%+.1f %%)%n",
+                    score.path("metric").asText(), score.path("value").asDouble(), score.path("baseline").asDouble(),
+                    100 * score.path("relative").asDouble()));
+        }
+        Experiment parent = e.parentId() == null ? null : store.experiments().find(e.parentId()).orElse(null);
+        JsonNode ps = parent == null ? null : score(parent, e.stage());
+        if (score != null && ps != null) {
+            b.append(String.format(Locale.ROOT, "  against its parent %s: %.4f → %.4f%n", parent.name(),
+                    ps.path("value").asDouble(), score.path("value").asDouble()));
+        }
+        appendHypothesis(b, e);
+        JsonNode a = analysis(e);
+        for (String field : List.of("expectation_vs_reality", "explanation", "insight")) {
+            String v = a.path(field).asText("");
+            if (!v.isBlank()) {
+                b.append("  ").append(field.replace('_', ' ')).append(": ").append(clip(v, 500)).append('\n');
+            }
+        }
+        if (a.path("diagnoses").isArray() && !a.path("diagnoses").isEmpty()) {
+            List<String> d = new ArrayList<>();
+            a.path("diagnoses").forEach(x -> d.add(x.asText()));
+            b.append("  diagnoses: ").append(String.join(", ", d)).append('\n');
+        }
+        if (a.isEmpty() && e.failureKind() == null) {
+            b.append("  the analyst has not written about it yet\n");
+        }
+        return b.toString();
+    }
+
+    String compare(String first, String second) {
+        Experiment a = find(first);
+        Experiment b = find(second);
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "%-18s %-28s %-28s%n", "", clip(a.name(), 28), clip(b.name(), 28)));
+        row(out, "status", a.status().dbValue() + (a.stage() == null ? "" : " at " + a.stage()),
+                b.status().dbValue() + (b.stage() == null ? "" : " at " + b.stage()));
+        row(out, "fitness", number(a.fitness()), number(b.fitness()));
+        JsonNode sa = score(a, a.stage());
+        JsonNode sb = score(b, b.stage());
+        if (sa != null || sb != null) {
+            String metric = (sa != null ? sa : sb).path("metric").asText("metric");
+            row(out, metric, sa == null ? "-" : number(sa.path("value").asDouble()),
+                    sb == null ? "-" : number(sb.path("value").asDouble()));
+        }
+        row(out, "parameters", a.params() == null ? "-" : String.valueOf(a.params()),
+                b.params() == null ? "-" : String.valueOf(b.params()));
+        row(out, "FLOPs/token", number(a.flopsPerToken()), number(b.flopsPerToken()));
+        row(out, "wall s", number(a.wallSeconds()), number(b.wallSeconds()));
+        row(out, "failure", a.failureKind() == null ? "-" : a.failureKind(), b.failureKind() == null ? "-" : b.failureKind());
+        if (a.definition() != null && b.definition() != null) {
+            try {
+                out.append("definition diff (").append(a.name()).append(" → ").append(b.name()).append("):\n");
+                out.append(indent(new DefinitionChecker().diff(a.definition(), b.definition()).render()));
+            } catch (RuntimeException ex) {
+                out.append("  (no structural diff: ").append(ex.getMessage()).append(")\n");
+            }
+        }
+        return out.toString();
+    }
+
+    /** The experiments whose name, hypothesis, direction or plan mention {@code idea}. */
+    String tried(String idea) {
+        String needle = idea.strip().toLowerCase(Locale.ROOT);
+        if (needle.isEmpty()) {
+            throw new ConsoleException("/tried needs an idea, for example /tried decay");
+        }
+        List<Experiment> hits = new ArrayList<>();
+        for (Experiment e : store.experiments().list(ExperimentQuery.campaign(campaignId))) {
+            if (topic(e).contains(needle)) {
+                hits.add(e);
+            }
+        }
+        if (hits.isEmpty()) {
+            return "Nothing tried mentions \"" + idea.strip() + "\" yet. /focus " + idea.strip()
+                    + " asks the planner to try it.";
+        }
+        long done = hits.stream().filter(e -> e.status() == ExperimentStatus.DONE).count();
+        long failed = hits.stream().filter(e -> e.status() == ExperimentStatus.FAILED).count();
+        StringBuilder b = new StringBuilder();
+        b.append(hits.size()).append(" experiment").append(hits.size() == 1 ? "" : "s").append(" mention \"")
+                .append(idea.strip()).append("\": ").append(done).append(" done, ").append(failed).append(" failed, ")
+                .append(hits.size() - done - failed).append(" other\n");
+        hits.sort(Comparator.comparing((Experiment e) -> e.fitness() == null ? Double.NEGATIVE_INFINITY : e.fitness())
+                .reversed().thenComparing(CampaignAnswers::number));
+        for (Experiment e : hits.subList(0, Math.min(MAX_LISTED, hits.size()))) {
+            b.append(String.format(Locale.ROOT, "  %-40s %-8s %s%s%n", clip(e.name(), 40), e.status().dbValue(),
+                    e.fitness() == null ? "" : String.format(Locale.ROOT, "fitness %.3f", e.fitness()),
+                    e.failureKind() == null ? "" : " " + e.failureKind()));
+        }
+        if (hits.size() > MAX_LISTED) {
+            b.append("  … ").append(hits.size() - MAX_LISTED).append(" more\n");
+        }
+        return b.toString();
+    }
+
+    String status() {
+        Standings st = Standings.read(store, campaignId);
+        Campaign c = st.campaign();
+        JsonNode spend = parse(c.spend());
+        StringBuilder b = new StringBuilder();
+        b.append("Campaign ").append(c.name()).append(" (").append(c.id()).append("): ").append(c.status().dbValue())
+                .append(", ").append(c.policy()).append(" policy\n");
+        b.append(String.format(Locale.ROOT, "  %d experiments: %d done, %d failed, %d training, %d queued, %d pruned; "
+                        + "%.1f min of wall clock%n", st.total(), st.count(ExperimentStatus.DONE),
+                st.count(ExperimentStatus.FAILED), st.count(ExperimentStatus.TRAINING), st.count(ExperimentStatus.QUEUED),
+                st.count(ExperimentStatus.PRUNED), spend.path("wall_s").asDouble(0) / 60));
+        List<Experiment> running = store.experiments().list(ExperimentQuery.campaign(campaignId)
+                .statuses(ExperimentStatus.TRAINING));
+        if (running.isEmpty()) {
+            b.append("  nothing is training now\n");
+        }
+        for (Experiment e : running) {
+            b.append("  training: ").append(label(e)).append(" at ").append(e.stage()).append('\n');
+        }
+        st.best().ifPresent(e -> b.append(String.format(Locale.ROOT, "  best: %s, fitness %.3f at %s%n", e.name(),
+                e.fitness(), e.stage())));
+        long pending = store.directives().pending(campaignId).size();
+        if (pending > 0) {
+            b.append("  ").append(pending).append(" directive").append(pending == 1 ? "" : "s")
+                    .append(" waiting for the next step boundary\n");
+        }
+        return b.toString();
+    }
+
+    String budget() {
+        Standings st = Standings.read(store, campaignId);
+        JsonNode spend = parse(st.campaign().spend());
+        CampaignConfig.Budget limit = budgetInForce();
+        StringBuilder b = new StringBuilder("Budget (spent / limit):\n");
+        long experiments = spend.path("experiments").asLong(0);
+        b.append("  experiments  ").append(experiments).append(" / ")
+                .append(limit == null || limit.experiments() == null ? "no limit" : limit.experiments()).append('\n');
+        double wall = spend.path("wall_s").asDouble(0);
+        b.append(String.format(Locale.ROOT, "  wall clock   %.1f min / %s%n", wall / 60,
+                limit == null || limit.wallClock() == null ? "no limit"
+                        : String.format(Locale.ROOT, "%.1f min", limit.wallClock().toSeconds() / 60.0)));
+        var llm = st.llm();
+        b.append("  LLM tokens   ").append(llm == null ? 0 : llm.tokensIn() + llm.tokensOut()).append(" / ")
+                .append(limit == null || limit.tokens() == null ? "no limit" : limit.tokens()).append('\n');
+        b.append(String.format(Locale.ROOT, "  LLM money    $%.4f / %s%n", llm == null ? 0 : llm.cost(),
+                limit == null || limit.money() == null ? "no limit" : String.format(Locale.ROOT, "$%.2f", limit.money())));
+        if (llm != null && llm.calls() > 0) {
+            b.append("  ").append(llm.calls()).append(" LLM calls\n");
+        }
+        return b.toString();
+    }
+
+    /** The campaign file's budget with the applied budget directives over it. */
+    CampaignConfig.Budget budgetInForce() {
+        if (config == null) {
+            return null;
+        }
+        CampaignConfig.Budget b = config.budget();
+        for (Directive d : store.directives().list(campaignId)) {
+            if (d.status() != archlab.knowledge.store.DirectiveStatus.APPLIED || d.structured() == null) {
+                continue;
+            }
+            JsonNode s = parse(d.structured());
+            if ("budget".equals(s.path("kind").asText())) {
+                b = new CampaignConfig.Budget(s.hasNonNull("experiments") ? s.get("experiments").asInt() : b.experiments(),
+                        s.hasNonNull("wallClockSeconds") ? java.time.Duration.ofSeconds(s.get("wallClockSeconds").asLong())
+                                : b.wallClock(), b.tokens(), b.money());
+            }
+        }
+        return b;
+    }
+
+    String directives() {
+        List<Directive> all = store.directives().list(campaignId);
+        if (all.isEmpty()) {
+            return "No directives yet. /help lists the steering commands.";
+        }
+        StringBuilder b = new StringBuilder();
+        for (Directive d : all) {
+            b.append(String.format(Locale.ROOT, "#%-3d %-8s %s%n", d.seq(), d.status().dbValue(), clip(d.text(), 100)));
+            if (d.outcome() != null) {
+                b.append("       → ").append(clip(d.outcome(), 200)).append('\n');
+            }
+            if (d.effect() != null && !d.effect().isBlank()) {
+                b.append("       effect so far: ").append(clip(d.effect(), 200)).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    // ---------------------------------------------------------------- pieces
+
+    /** "e12-delta-rule (exp-...)". */
+    static String label(Experiment e) {
+        return (e.name() == null ? e.id() : e.name()) + " (" + e.id() + ")";
+    }
+
+    static int number(Experiment e) {
+        Matcher m = Pattern.compile("e(\\d+)(?:-.*)?").matcher(e.name() == null ? "" : e.name());
+        return m.matches() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    /** The fitness record of {@code e} at {@code stage}, or null. */
+    static JsonNode score(Experiment e, String stage) {
+        if (stage == null) {
+            return null;
+        }
+        JsonNode s = Standings.extra(e).path("fitness").path(stage);
+        return s.isObject() && s.has("value") ? s : null;
+    }
+
+    private String lineage(Experiment e) {
+        List<String> names = new ArrayList<>();
+        Experiment at = e;
+        while (at != null && names.size() < 30) {
+            String move = Standings.extra(at).path("move").asText("");
+            names.add(0, at.name() + (move.isBlank() || "null".equals(move) ? "" : " [" + move + "]"));
+            at = at.parentId() == null ? null : store.experiments().find(at.parentId()).orElse(null);
+        }
+        return String.join(" → ", names);
+    }
+
+    private static void appendHypothesis(StringBuilder b, Experiment e) {
+        if (e.hypothesis() == null) {
+            return;
+        }
+        if (e.hypothesis().title() != null) {
+            b.append("  hypothesis: ").append(clip(e.hypothesis().title(), 200)).append('\n');
+        }
+        if (e.hypothesis().motivation() != null && !e.hypothesis().motivation().isBlank()) {
+            b.append("  motivation: ").append(clip(e.hypothesis().motivation(), 400)).append('\n');
+        }
+        if (e.hypothesis().expectedEffect() != null && !e.hypothesis().expectedEffect().isBlank()) {
+            b.append("  expected: ").append(clip(e.hypothesis().expectedEffect(), 300)).append('\n');
+        }
+    }
+
+    private static String topic(Experiment e) {
+        StringBuilder b = new StringBuilder(e.name() == null ? "" : e.name());
+        if (e.hypothesis() != null) {
+            b.append('\n').append(e.hypothesis().title()).append('\n').append(e.hypothesis().motivation());
+        }
+        JsonNode x = Standings.extra(e);
+        b.append('\n').append(x.path("direction").asText("")).append('\n').append(x.path("move").asText(""));
+        x.path("plan").fields().forEachRemaining(f -> b.append('\n').append(f.getKey()).append(' ').append(f.getValue().asText()));
+        return b.toString().toLowerCase(Locale.ROOT).replace('_', ' ').replace('-', ' ')
+                + "\n" + b.toString().toLowerCase(Locale.ROOT);
+    }
+
+    private static JsonNode analysis(Experiment e) {
+        return parse(e.analysis());
+    }
+
+    private static void row(StringBuilder out, String name, String a, String b) {
+        out.append(String.format(Locale.ROOT, "%-18s %-28s %-28s%n", name, clip(a, 28), clip(b, 28)));
+    }
+
+    private static String number(Double v) {
+        return v == null ? "-" : number(v.doubleValue());
+    }
+
+    private static String number(double v) {
+        if (!Double.isFinite(v)) {
+            return String.valueOf(v);
+        }
+        return Math.abs(v) >= 1e5 ? String.format(Locale.ROOT, "%.3g", v) : String.format(Locale.ROOT, "%.4f", v)
+                .replaceAll("0+$", "").replaceAll("\\.$", "");
+    }
+
+    private static String indent(String s) {
+        return ("  " + s.strip().replace("\n", "\n  ")) + "\n";
+    }
+
+    static String clip(String s, int max) {
+        if (s == null) {
+            return "";
+        }
+        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+
+    static JsonNode parse(String json) {
+        try {
+            JsonNode n = json == null || json.isBlank() ? null : JSON.readTree(json);
+            return n == null ? JSON.createObjectNode() : n;
+        } catch (Exception e) {
+            return JSON.createObjectNode();
+        }
+    }
+}
