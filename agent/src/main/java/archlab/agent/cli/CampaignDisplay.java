@@ -101,6 +101,8 @@ final class CampaignDisplay implements CampaignEvents, AutoCloseable {
 
     @Override
     public void started(String experimentId, String stage, int seed) {
+        logOnly(names.getOrDefault(experimentId, experimentId) + " (" + experimentId + ") training at " + stage
+                + ", seed " + seed);
         running.put(experimentId, shortId(experimentId) + " starting");
         refresh();
     }
@@ -128,6 +130,16 @@ final class CampaignDisplay implements CampaignEvents, AutoCloseable {
     void best(String text) {
         this.best = text;
         refresh();
+    }
+
+    /** A line for campaign.log only: when each run starts, too fine-grained for the terminal. */
+    private synchronized void logOnly(String message) {
+        try {
+            log.write(Instant.now() + " " + message + "\n");
+            log.flush();
+        } catch (IOException e) {
+            // The log is a convenience; the store holds the record.
+        }
     }
 
     private synchronized void say(String message) {
