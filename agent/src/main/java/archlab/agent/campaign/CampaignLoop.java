@@ -202,8 +202,11 @@ public final class CampaignLoop {
             }
         }
         int requeued = 0;
-        for (Experiment e : store.experiments().list(ExperimentQuery.campaign(campaignId)
-                .statuses(ExperimentStatus.QUEUED, ExperimentStatus.TRAINING))) {
+        // A definition injected from the console was promised the next slot; it keeps it across a restart.
+        List<Experiment> waiting = new ArrayList<>(store.experiments().list(ExperimentQuery.campaign(campaignId)
+                .statuses(ExperimentStatus.QUEUED, ExperimentStatus.TRAINING)));
+        waiting.sort(Comparator.comparing((Experiment e) -> !Standings.extra(e).has("directive_id")));
+        for (Experiment e : waiting) {
             requeued += enqueueMissing(e, stageOf(e));
         }
         if (requeued > 0) {

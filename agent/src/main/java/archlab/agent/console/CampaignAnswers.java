@@ -31,6 +31,7 @@ final class CampaignAnswers {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern HANDLE = Pattern.compile("#?e?(\\d+)");
     static final int MAX_LISTED = 12;
+    static final int DIFF_LINES = 16;
 
     private final Store store;
     private final String campaignId;
@@ -183,7 +184,12 @@ final class CampaignAnswers {
         if (a.definition() != null && b.definition() != null) {
             try {
                 out.append("definition diff (").append(a.name()).append(" → ").append(b.name()).append("):\n");
-                out.append(indent(new DefinitionChecker().diff(a.definition(), b.definition()).render()));
+                String[] lines = new DefinitionChecker().diff(a.definition(), b.definition()).render().strip().split("\n");
+                int shown = Math.min(lines.length, DIFF_LINES);
+                out.append(indent(String.join("\n", java.util.Arrays.asList(lines).subList(0, shown))));
+                if (lines.length > shown) {
+                    out.append("  … ").append(lines.length - shown).append(" more lines: /show each, or archlab diff\n");
+                }
             } catch (RuntimeException ex) {
                 out.append("  (no structural diff: ").append(ex.getMessage()).append(")\n");
             }

@@ -127,7 +127,7 @@ public final class ConsoleSession {
             case "/help", "/?" -> new Reply(HELP, false);
             case "/quit", "/exit", "/q" -> {
                 over = true;
-                yield new Reply("bye; the campaign goes on", false);
+                yield new Reply("bye", false);
             }
             case "/best" -> new Reply(answers.best(), false);
             case "/show" -> new Reply(answers.show(one(args, "/show N")), false);
