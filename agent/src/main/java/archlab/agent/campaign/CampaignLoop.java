@@ -128,9 +128,15 @@ public final class CampaignLoop {
     private Instant sessionStart;
     private double wallBefore;
 
-    /** One training run: an experiment at a stage with a seed. */
-    record Job(String experimentId, String stage, int seed, String definition) {
+    /** One training run: an experiment at a stage with a seed; {@code attempt} counts runs lost to a worker crash. */
+    record Job(String experimentId, String stage, int seed, String definition, int attempt) {
+        Job(String experimentId, String stage, int seed, String definition) {
+            this(experimentId, stage, seed, definition, 0);
+        }
     }
+
+    /** Runs lost to a crashed worker process are trained again this many times before the crash is their result. */
+    static final int CRASH_RETRIES = 1;
 
     private record Finished(Job job, EvaluationResult result) {
     }
@@ -178,6 +184,9 @@ public final class CampaignLoop {
             CampaignStatus end = stopping() ? CampaignStatus.STOPPED : CampaignStatus.DONE;
             setStatus(end);
             return end;
+        } catch (CampaignFailedException e) {
+            setStatus(CampaignStatus.FAILED);
+            throw e;
         } finally {
             saveWall();
             slots.shutdownNow();
@@ -258,7 +267,7 @@ public final class CampaignLoop {
                     .checkedDefinition(config.baseline().source()).status(ExperimentStatus.QUEUED).stage(stage.name())
                     .extra(json(Map.of("role", "baseline"))).build());
             if (!base.trainable()) {
-                throw new IllegalStateException("the baseline does not check: " + base.definitionErrors());
+                throw new CampaignFailedException("the baseline does not check: " + base.definitionErrors());
             }
             experimentByKey.put(base.canonicalHash(), base.id());
         }
@@ -268,7 +277,16 @@ public final class CampaignLoop {
             if (base.status() != ExperimentStatus.QUEUED) {
                 store.experiments().updateStatus(base.id(), ExperimentStatus.QUEUED);
             }
-            enqueueMissing(base, stage);
+            // Everything the stage needs, including a seed that failed before (a resume after a crash retries it).
+            for (int seed = 0; seed < stage.seeds(); seed++) {
+                int s = seed;
+                String id = base.id();
+                boolean ok = store.evaluations().find(id, stage.name(), seed).map(x -> "ok".equals(x.status())).orElse(false);
+                if (!ok && queued.stream().noneMatch(j -> j.experimentId().equals(id) && j.stage().equals(stage.name())
+                        && j.seed() == s)) {
+                    queued.add(new Job(id, stage.name(), seed, base.definition()));
+                }
+            }
             String id = base.id();
             while (stageMean(id, stage.name()).isEmpty()) {
                 if (!dispatch(slots) && inFlight == 0 && !directives.paused()) {
@@ -280,7 +298,7 @@ public final class CampaignLoop {
             }
             known = stageMean(id, stage.name());
         }
-        double value = known.orElseThrow(() -> new IllegalStateException("the baseline failed at stage "
+        double value = known.orElseThrow(() -> new CampaignFailedException("the baseline failed at stage "
                 + stage.name() + "; see archlab show for its failure"));
         fitnessByStage.put(stage.name(), new Fitness(task.primaryMetric(), task.higherIsBetter(), value, null, weights));
         events.note(String.format(Locale.ROOT, "baseline %s at %s: %s %.4f", config.baseline().origin(), stage.name(),
@@ -651,6 +669,14 @@ public final class CampaignLoop {
     /** Writes one run's result; once an experiment has all of its stage's results, finishes it. */
     private void record(Job job, EvaluationResult r) {
         trained = -1;
+        if (EvaluationResult.CRASH.equals(r.failureKind()) && job.attempt() < CRASH_RETRIES && !stopping()) {
+            // A worker process that died (killed, out of memory on the host, a native crash) says little about
+            // the design; one more run tells an accident from a design that crashes every time.
+            events.note(nameOf(job.experimentId()) + ": its worker crashed (" + clipped(r) + "); training it again");
+            queued.addFirst(new Job(job.experimentId(), job.stage(), job.seed(), job.definition(), job.attempt() + 1));
+            store.experiments().compareAndSetStatus(job.experimentId(), ExperimentStatus.TRAINING, ExperimentStatus.QUEUED);
+            return;
+        }
         CampaignConfig.Stage stage = stage(job.stage());
         store.evaluations().upsert(Evaluation.of(job.experimentId(), job.stage(), job.seed(), r.status(),
                 json(r.metrics()), json(r.curve()), json(r)));
@@ -1019,6 +1045,15 @@ public final class CampaignLoop {
             setStatus(CampaignStatus.PAUSED);
             events.note("paused by a directive: /resume in archlab console to continue");
         }
+    }
+
+    private String nameOf(String experimentId) {
+        return store.experiments().find(experimentId).map(Experiment::name).orElse(experimentId);
+    }
+
+    private static String clipped(EvaluationResult r) {
+        String m = r.failure() == null ? "" : String.valueOf(r.failure().message());
+        return m.length() <= 160 ? m : m.substring(0, 160) + "…";
     }
 
     private void observe(Observation o) {

@@ -31,9 +31,20 @@ public record RunFolder(Path dir) {
             } catch (FileAlreadyExistsException e) {
                 continue;
             }
-            Files.writeString(dir.resolve(CAMPAIGN_FILE), campaignText, StandardCharsets.UTF_8);
+            writeAtomically(dir.resolve(CAMPAIGN_FILE), campaignText);
             return new RunFolder(dir);
         }
+    }
+
+    /**
+     * Writes a file whole or not at all: a process killed mid-write leaves the old file (or none), never
+     * a truncated one that a resume would misread.
+     */
+    public static void writeAtomically(Path file, String text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** An existing run folder; an {@link IllegalArgumentException} names what is missing. */

@@ -49,17 +49,67 @@ final class ResumeCommand implements Callable<Integer> {
             throw new InvalidInputException("the run's campaign file is invalid:\n  " + String.join("\n  ", e.problems()));
         }
         Path idFile = folder.dir().resolve(RunCommand.CAMPAIGN_ID_FILE);
-        if (!Files.exists(idFile)) {
-            throw new InvalidInputException(run + ": the campaign never started (no " + RunCommand.CAMPAIGN_ID_FILE + ")");
-        }
-        String id = Files.readString(idFile).strip();
         Files.deleteIfExists(folder.stopFile());
+        if (!Files.exists(idFile) && config.store() == null) {
+            setAsideUnopenable(folder);
+        }
         try (Store store = RunCommand.open(config, folder)) {
-            if (store.campaigns().find(id).isEmpty()) {
-                throw new InvalidInputException(run + ": the store has no campaign " + id);
+            String id;
+            if (Files.exists(idFile)) {
+                id = Files.readString(idFile).strip();
+                if (store.campaigns().find(id).isEmpty()) {
+                    throw new InvalidInputException(run + ": the store has no campaign " + id);
+                }
+                spec.commandLine().getErr().println("resuming " + folder.dir());
+            } else {
+                id = unstarted(store, config, folder);
             }
-            spec.commandLine().getErr().println("resuming " + folder.dir());
             return RunCommand.drive(spec, config, folder, store, id, !noProgress);
         }
+    }
+
+    /**
+     * A run killed while its new store was being created (between the run folder and the campaign id)
+     * can leave a schema half made, which no later open accepts. Nothing was stored in it yet, so it is
+     * moved aside (kept, for a post-mortem) and the resume starts with a fresh store.
+     */
+    private void setAsideUnopenable(RunFolder folder) throws IOException {
+        if (!Store.existsInRunFolder(folder.dir())) {
+            return;
+        }
+        try (Store probe = Store.openRunFolder(folder.dir())) {
+            return;
+        } catch (RuntimeException e) {
+            Path db = folder.dir().resolve(Store.RUN_DB_NAME + ".mv.db");
+            Path aside = folder.dir().resolve(Store.RUN_DB_NAME + ".mv.db.unfinished-" + System.currentTimeMillis());
+            Files.move(db, aside);
+            spec.commandLine().getErr().println("the store of " + folder.dir() + " was left half made by a kill before"
+                    + " the campaign started (" + e.getMessage() + "); it is kept as " + aside.getFileName()
+                    + " and a fresh one is made");
+        }
+    }
+
+    /**
+     * A run killed before its campaign id reached the folder: the run folder's own store holds the
+     * campaign (adopted) or none yet (started now). A shared store may hold other campaigns, so there
+     * the id file is required.
+     */
+    private String unstarted(Store store, CampaignConfig config, RunFolder folder) throws IOException {
+        if (config.store() != null) {
+            throw new InvalidInputException(run + ": the campaign never started (no " + RunCommand.CAMPAIGN_ID_FILE
+                    + "); start it again with archlab run");
+        }
+        var all = store.campaigns().list();
+        if (all.size() > 1) {
+            throw new InvalidInputException(run + ": no " + RunCommand.CAMPAIGN_ID_FILE + " and " + all.size()
+                    + " campaigns in the store; cannot tell which to resume");
+        }
+        if (all.size() == 1) {
+            RunFolder.writeAtomically(folder.dir().resolve(RunCommand.CAMPAIGN_ID_FILE), all.get(0).id() + "\n");
+            spec.commandLine().getErr().println("resuming " + folder.dir() + " (its campaign id is recorded again)");
+            return all.get(0).id();
+        }
+        spec.commandLine().getErr().println("resuming " + folder.dir() + ": it was killed before it started; starting it");
+        return RunCommand.start(store, config, folder);
     }
 }

@@ -67,25 +67,31 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         err.println("run folder " + folder.dir());
         try (Store store = open(config, folder)) {
-            var b = config.budget();
-            var budgets = StatusCommand.JSON.createObjectNode();
-            if (b.experiments() != null) {
-                budgets.put("experiments", b.experiments());
-            }
-            if (b.wallClock() != null) {
-                budgets.put("wall_s", b.wallClock().toSeconds());
-            }
-            if (b.tokens() != null) {
-                budgets.put("tokens", b.tokens());
-            }
-            if (b.money() != null) {
-                budgets.put("money", b.money());
-            }
-            Campaign c = store.campaigns().insert(Campaign.create(config.name(), frozen, config.policy())
-                    .withBudgets(budgets.toString()));
-            Files.writeString(folder.dir().resolve(CAMPAIGN_ID_FILE), c.id() + "\n");
-            return drive(spec, config, folder, store, c.id(), !noProgress);
+            return drive(spec, config, folder, store, start(store, config, folder), !noProgress);
         }
+    }
+
+    /** Records a new campaign in the store and its id in the run folder (the file last, whole or not at all). */
+    static String start(Store store, CampaignConfig config, RunFolder folder) throws IOException {
+        var b = config.budget();
+        var budgets = StatusCommand.JSON.createObjectNode();
+        if (b.experiments() != null) {
+            budgets.put("experiments", b.experiments());
+        }
+        if (b.wallClock() != null) {
+            budgets.put("wall_s", b.wallClock().toSeconds());
+        }
+        if (b.tokens() != null) {
+            budgets.put("tokens", b.tokens());
+        }
+        if (b.money() != null) {
+            budgets.put("money", b.money());
+        }
+        String frozen = Files.readString(folder.campaignFile(), StandardCharsets.UTF_8);
+        Campaign c = store.campaigns().insert(Campaign.create(config.name(), frozen, config.policy())
+                .withBudgets(budgets.toString()));
+        RunFolder.writeAtomically(folder.dir().resolve(CAMPAIGN_ID_FILE), c.id() + "\n");
+        return c.id();
     }
 
     static final String CAMPAIGN_ID_FILE = "campaign.id";
@@ -106,6 +112,8 @@ final class RunCommand implements Callable<Integer> {
             display.note("policy " + parts.policy.name() + ", search " + parts.search.name() + ", executor "
                     + parts.executor.describe());
             end = parts.loop.run();
+        } catch (archlab.agent.campaign.CampaignFailedException e) {
+            throw new InvalidInputException("the campaign failed: " + e.getMessage());
         }
         Path report = CampaignReport.write(store, campaignId, folder.dir());
         Standings s = Standings.read(store, campaignId);
