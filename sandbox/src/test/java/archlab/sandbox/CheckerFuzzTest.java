@@ -120,7 +120,7 @@ class CheckerFuzzTest {
 
     // ------------------------------------------------------------------ random text
 
-    @Property(tries = 700, shrinking = ShrinkingMode.OFF)
+    @Property(shrinking = ShrinkingMode.OFF)
     void randomBytes(@ForAll("bytes") byte[] bytes) {
         assertClean(new String(bytes, StandardCharsets.UTF_8));
         assertClean(new String(bytes, StandardCharsets.ISO_8859_1));
@@ -131,7 +131,7 @@ class CheckerFuzzTest {
         return Arbitraries.bytes().array(byte[].class).ofMaxSize(300);
     }
 
-    @Property(tries = 400, shrinking = ShrinkingMode.OFF)
+    @Property(shrinking = ShrinkingMode.OFF)
     void randomCharacters(@ForAll("strings") String s) {
         assertClean(s);
     }
@@ -150,7 +150,7 @@ class CheckerFuzzTest {
             "99999999999999999999", "2147483647", "\n", "\n", "\n    ", "\n    ", "\n        ", " ", " ", "#", "state=",
             "dim=", "bias=", "init=", "window=", "keepdim=");
 
-    @Property(tries = 1500, shrinking = ShrinkingMode.OFF)
+    @Property(shrinking = ShrinkingMode.OFF)
     void tokenSoup(@ForAll("soups") String s) {
         assertClean(s);
     }
@@ -309,7 +309,7 @@ class CheckerFuzzTest {
         return Arbitraries.longs();
     }
 
-    @Property(tries = 2000, shrinking = ShrinkingMode.OFF)
+    @Property(shrinking = ShrinkingMode.OFF)
     void mutationsOfValidAndNearValidFiles(@ForAll("seeds") long seed) {
         Random r = new Random(seed);
         String base = CORPUS.get(r.nextInt(CORPUS.size()));
@@ -386,7 +386,7 @@ class CheckerFuzzTest {
         return s.toString();
     }
 
-    @Property(tries = 2000, shrinking = ShrinkingMode.OFF)
+    @Property(shrinking = ShrinkingMode.OFF)
     void randomCallsOfEveryPrimitive(@ForAll("seeds") long seed) {
         assertClean(randomCalls(new Random(seed)));
     }

@@ -51,6 +51,9 @@ public final class CampaignFile {
     public static CampaignConfig load(Path file) throws CampaignConfigException {
         String text;
         try {
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                throw new CampaignConfigException(List.of(file + ": not a regular file"));
+            }
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new CampaignConfigException(List.of(file + ": no such campaign file"));
@@ -62,6 +65,17 @@ public final class CampaignFile {
 
     /** Validates campaign text as if it were the file {@code file}. */
     public static CampaignConfig parse(String text, Path file) throws CampaignConfigException {
+        // The YAML parser's time grows with the square of flow nesting ({a: {a: ...}} 20,000 deep took
+        // minutes), so hostile shapes are refused before it sees them; a real campaign file is a few KB.
+        if (text.length() > MAX_CHARS) {
+            throw new CampaignConfigException(List.of(file + ": the campaign file is " + text.length()
+                    + " characters; at most " + MAX_CHARS + " are read"));
+        }
+        int[] deep = flowNesting(text);
+        if (deep[0] > MAX_FLOW_NESTING) {
+            throw new CampaignConfigException(List.of(file + ":" + deep[1] + ": [ ] and { } nest more than "
+                    + MAX_FLOW_NESTING + " deep"));
+        }
         JsonNode root;
         try {
             root = new YAMLMapper().readTree(text);
@@ -262,6 +276,16 @@ public final class CampaignFile {
         if (node.isTextual()) {
             Path p = resolve(node.asText());
             try {
+                // Only a regular file of sane size: /dev/zero or a FIFO would hang the loader.
+                if (Files.exists(p) && !Files.isRegularFile(p)) {
+                    problem(path, "cannot read definition " + p + ": not a regular file");
+                    return null;
+                }
+                if (Files.exists(p) && Files.size(p) > MAX_DEFINITION_BYTES) {
+                    problem(path, "cannot read definition " + p + ": " + Files.size(p) + " bytes; a definition has at"
+                            + " most " + MAX_DEFINITION_BYTES);
+                    return null;
+                }
                 return new CampaignConfig.Definition(Files.readString(p, StandardCharsets.UTF_8), node.asText());
             } catch (IOException e) {
                 problem(path, "cannot read definition " + p + (e instanceof NoSuchFileException ? ": no such file" : ": " + e.getMessage()));
@@ -324,6 +348,54 @@ public final class CampaignFile {
         }
         problem(path, "must be a positive duration such as 90s, 10m, 2h or 3d, was " + node);
         return null;
+    }
+
+    static final int MAX_CHARS = 4 << 20;
+    static final long MAX_DEFINITION_BYTES = 1 << 20;
+    static final int MAX_FLOW_NESTING = 64;
+
+    /** The deepest nesting of flow collections outside quotes and comments, and the line it is reached on. */
+    static int[] flowNesting(String text) {
+        int depth = 0;
+        int max = 0;
+        int maxLine = 1;
+        int line = 1;
+        char quote = 0;
+        boolean comment = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\n') {
+                line++;
+                comment = false;
+                continue;
+            }
+            if (comment) {
+                continue;
+            }
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                } else if (c == '\\' && quote == '"') {
+                    i++;
+                }
+                continue;
+            }
+            switch (c) {
+                case '"', '\'' -> quote = c;
+                case '#' -> comment = i == 0 || Character.isWhitespace(text.charAt(i - 1));
+                case '[', '{' -> {
+                    depth++;
+                    if (depth > max) {
+                        max = depth;
+                        maxLine = line;
+                    }
+                }
+                case ']', '}' -> depth = Math.max(0, depth - 1);
+                default -> {
+                }
+            }
+        }
+        return new int[] {max, maxLine};
     }
 
     /** A positive duration written as in campaign files ({@code 90s}, {@code 10m}, {@code 2h}, {@code 3d}). */

@@ -420,6 +420,10 @@ final class ExperimentLine {
         }
         if (n.isNumber()) {
             double seconds = n.asDouble();
+            // Years 0 to 9999, as the store's timestamps allow; beyond that Instant arithmetic overflows.
+            if (!Double.isFinite(seconds) || seconds < -62_167_219_200.0 || seconds > 253_402_300_799.0) {
+                throw new BadLine(field + " is " + n + " seconds since 1970, outside the years 0 to 9999");
+            }
             long whole = (long) Math.floor(seconds);
             return Instant.ofEpochSecond(whole, Math.round((seconds - whole) * 1e9)).truncatedTo(ChronoUnit.MICROS);
         }

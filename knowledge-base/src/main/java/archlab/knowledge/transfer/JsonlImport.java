@@ -63,15 +63,60 @@ public final class JsonlImport {
     public static Prepared read(Path file) throws ImportException, IOException {
         long start = System.nanoTime();
         String label = file.toString();
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines = new ArrayList<>();
+        List<Integer> tooLong = new ArrayList<>();
+        // Line by line with a cap, so that a file with a gigabyte on one line is refused, not loaded.
+        var decoder = StandardCharsets.UTF_8.newDecoder();
+        try (java.io.Reader r = new java.io.BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file),
+                decoder), 1 << 16)) {
+            StringBuilder line = new StringBuilder();
+            boolean over = false;
+            int c;
+            while ((c = r.read()) != -1) {
+                if (c == '\n') {
+                    lines.add(over ? "" : stripCr(line));
+                    if (over) {
+                        tooLong.add(lines.size());
+                    }
+                    line.setLength(0);
+                    over = false;
+                } else if (!over) {
+                    line.append((char) c);
+                    if (line.length() > MAX_LINE_CHARS) {
+                        over = true;
+                        line.setLength(0);
+                    }
+                }
+            }
+            if (over || line.length() > 0) {
+                lines.add(over ? "" : stripCr(line));
+                if (over) {
+                    tooLong.add(lines.size());
+                }
+            }
         } catch (CharacterCodingException e) {
             throw new ImportException(List.of(label + ": not UTF-8 text"), 1);
         }
+        return read(file, lines, tooLong, start);
+    }
 
+    /** The longest line (one experiment) an import reads: 16 Mi characters. */
+    public static final int MAX_LINE_CHARS = 16 << 20;
+
+    private static String stripCr(StringBuilder line) {
+        int n = line.length();
+        return n > 0 && line.charAt(n - 1) == '\r' ? line.substring(0, n - 1) : line.toString();
+    }
+
+    /** {@link #read(Path)} on lines already read; {@code tooLong} numbers the lines that were over the cap. */
+    static Prepared read(Path file, List<String> lines, List<Integer> tooLong, long start) throws ImportException {
+        String label = file.toString();
         String campaignId = Ids.next("cmp");
         Problems problems = new Problems(label);
+        for (int lineNo : tooLong) {
+            problems.add(lineNo, "the line is longer than " + MAX_LINE_CHARS + " characters; one experiment must fit in"
+                    + " fewer");
+        }
         List<Parsed> parsed = new ArrayList<>();
         List<Integer> lineNumbers = new ArrayList<>();
         Map<String, Integer> firstLineOfId = new HashMap<>();
