@@ -10,6 +10,8 @@ public final class ExitCodes {
     public static final int USAGE = 2;
     /** Internal error: a bug in archlab (EX_SOFTWARE from sysexits.h). */
     public static final int INTERNAL = 70;
+    /** The store could not be written or reached (disk full, database down): nothing finished is lost; resume later. */
+    public static final int STORE_UNAVAILABLE = 75;
 
     private ExitCodes() {
     }

@@ -44,6 +44,7 @@ import picocli.CommandLine.Command;
             "1:invalid input: a definition with errors, a missing or unreadable file",
             "2:usage error: unknown option or command, missing argument",
             "70:internal error in archlab (set ARCHLAB_DEBUG=1 for the stack trace)",
+            "75:the store could not be written or reached (disk full, database down); resume when fixed",
         },
         footer = {"", "The language is documented in docs/language.md, the standard library in docs/stdlib.md."})
 public final class Main {
@@ -87,6 +88,15 @@ public final class Main {
                 e.flush();
                 return ExitCodes.INVALID_INPUT;
             }
+            Throwable store = storeFailure(ex);
+            if (store != null) {
+                // Disk full, a database that went away: what finished is committed; the run can resume.
+                e.println("archlab: the store could not be written or reached: " + store.getMessage());
+                e.println("archlab: everything that finished is kept; fix the cause (free disk space, restart the"
+                        + " database) and continue with archlab resume RUN");
+                e.flush();
+                return ExitCodes.STORE_UNAVAILABLE;
+            }
             e.println("archlab: internal error: " + ex);
             String debug = System.getenv("ARCHLAB_DEBUG");
             if (debug != null && !debug.isEmpty()) {
@@ -98,5 +108,15 @@ public final class Main {
             return ExitCodes.INTERNAL;
         });
         return cli;
+    }
+
+    /** The store failure behind an exception, if that is what it is. */
+    static Throwable storeFailure(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof archlab.knowledge.store.StoreException) {
+                return t;
+            }
+        }
+        return null;
     }
 }
