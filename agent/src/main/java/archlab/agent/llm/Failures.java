@@ -62,6 +62,10 @@ final class Failures {
         if (find(t, TimeoutException.class).isPresent() || find(t, HttpTimeoutException.class).isPresent()) {
             return Kind.TIMEOUT;
         }
+        // The model declined (OpenAI's refusal field, a content filter): asking again the same way is no use.
+        if (find(t, dev.langchain4j.exception.ContentFilteredException.class).isPresent()) {
+            return Kind.REFUSED;
+        }
         if (find(t, UnresolvedModelServerException.class).isPresent() || find(t, IOException.class).isPresent()
                 || find(t, UncheckedIOException.class).isPresent()) {
             return Kind.UNREACHABLE;

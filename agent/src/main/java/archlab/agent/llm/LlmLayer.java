@@ -18,6 +18,7 @@ import dev.langchain4j.model.chat.request.ResponseFormatType;
 import dev.langchain4j.model.chat.request.json.JsonRawSchema;
 import dev.langchain4j.model.chat.request.json.JsonSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import org.slf4j.Logger;
@@ -67,7 +68,7 @@ public final class LlmLayer implements Llm {
 
     /** One answered exchange with the model: a fresh call, or a reply from the replay cache. */
     private record Exchange(String hash, String prompt, AiMessage reply, long tokensIn, long tokensOut, double cost,
-                            long latencyMs, boolean replayed) {
+                            long latencyMs, boolean replayed, boolean truncated) {
     }
 
     private record Timed(ChatResponse response, long latencyMs) {
@@ -177,6 +178,11 @@ public final class LlmLayer implements Llm {
                     outcome = REJECTED;
                 }
             }
+            if (problem != null && ex.truncated()) {
+                // A reply cut off at max_tokens is malformed for a reason the model can act on.
+                problem = "the reply was cut off at the token limit before it was complete; answer more briefly ("
+                        + problem + ")";
+            }
             record(call, ex, outcome);
             if (problem == null) {
                 return reply;
@@ -204,7 +210,7 @@ public final class LlmLayer implements Llm {
             for (LlmCall row : ledger.byPromptHash(hash)) {
                 if (ANSWERED.contains(row.outcome())) {
                     return new Exchange(hash, prompt, Transcript.reply(row.response(), row.outcome().equals(TOOL_CALLS)),
-                            0, 0, 0, 0, true);
+                            0, 0, 0, 0, true, false);
                 }
             }
         }
@@ -238,7 +244,7 @@ public final class LlmLayer implements Llm {
             long in = usage == null || usage.inputTokenCount() == null ? 0 : usage.inputTokenCount();
             long out = usage == null || usage.outputTokenCount() == null ? 0 : usage.outputTokenCount();
             return new Exchange(hash, prompt, timed.response().aiMessage(), in, out, cost(s.model(), in, out),
-                    timed.latencyMs(), false);
+                    timed.latencyMs(), false, timed.response().finishReason() == FinishReason.LENGTH);
         } catch (CallNotPermittedException e) {
             String message = secrets.redact(resilience.downMessage(call.model().provider(), e));
             insert(call, hash, prompt, message, 0, 0, 0, 0, UNAVAILABLE);
