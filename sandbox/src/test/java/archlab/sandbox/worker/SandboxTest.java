@@ -287,6 +287,38 @@ class SandboxTest {
         assertThat(alive(r.worker().pid())).isFalse();
     }
 
+    /**
+     * A native crash: SIGSEGV delivered to the worker mid-training, as a fault in libtorch would. The
+     * JVM's own handler aborts the process (hs_err report); the parent records a crash and goes on.
+     */
+    @Test
+    @Order(9)
+    void aNativeCrashInTheWorkerIsACrashAndTheParentGoesOn() {
+        AtomicBoolean crashed = new AtomicBoolean();
+        ProgressListener segv = new ProgressListener() {
+            @Override
+            public void onStep(int step, int steps, double loss, double lr, double elapsedSeconds) {
+                if (!crashed.getAndSet(true)) {
+                    for (long pid : sandbox.workerPids()) {
+                        try {
+                            new ProcessBuilder("kill", "-SEGV", Long.toString(pid)).start().waitFor();
+                        } catch (IOException | InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                }
+            }
+        };
+        EvaluationResult r = sandbox.evaluate(request("segv", MIXER, config(5000)), segv);
+
+        assertThat(crashed).isTrue();
+        assertThat(r.failure().kind()).isEqualTo("crash");
+        assertThat(r.worker().exitCode()).isNotZero();
+        assertThat(alive(r.worker().pid())).isFalse();
+        assertThat(sandbox.evaluate(request("after-segv", MIXER, config(20)), null).ok())
+                .as("the next evaluation runs in a fresh worker").isTrue();
+    }
+
     @Test
     @Order(10)
     void aWarmWorkerIsReusedAndStartsFaster() {
