@@ -189,7 +189,7 @@ final class ExperimentView {
         if (p.analysis() != null || !p.insights().isEmpty()) {
             h.append("<section id=\"analysis\"><h2>Analysis</h2>");
             if (p.analysis() != null) {
-                h.append("<p class=\"prose\">").append(Html.esc(p.analysis())).append("</p>");
+                h.append(analysis(p.analysis()));
             }
             if (!p.insights().isEmpty()) {
                 h.append("<h3>Insights</h3><ul>");
@@ -425,6 +425,37 @@ final class ExperimentView {
 
     private static String label(Experiment e) {
         return e.name() != null ? e.name() : e.id();
+    }
+
+    /**
+     * The analyst's analysis: a JSON object (the structured analysis: design evaluation, results,
+     * explanation, insight, ...) is shown field by field; anything else as text.
+     */
+    static String analysis(String text) {
+        JsonNode n = json(text);
+        if (n == null || !n.isObject()) {
+            return "<p class=\"prose\">" + Html.esc(text) + "</p>";
+        }
+        StringBuilder h = new StringBuilder("<dl class=\"analysis\">");
+        n.fields().forEachRemaining(e -> {
+            JsonNode v = e.getValue();
+            String value;
+            if (v.isArray()) {
+                List<String> parts = new ArrayList<>();
+                v.forEach(x -> parts.add(x.isValueNode() ? x.asText() : x.toString()));
+                value = String.join(", ", parts);
+            } else {
+                value = v.isValueNode() ? v.asText() : v.toPrettyString();
+            }
+            h.append("<dt>").append(Html.esc(words(e.getKey()))).append("</dt><dd class=\"prose\">").append(Html.esc(value))
+                    .append("</dd>");
+        });
+        return h.append("</dl>").toString();
+    }
+
+    /** {@code expectationVsReality} → {@code expectation vs reality}. */
+    private static String words(String key) {
+        return key.replaceAll("([a-z])([A-Z])", "$1 $2").replace('_', ' ').toLowerCase(Locale.ROOT);
     }
 
     static JsonNode json(String text) {

@@ -133,8 +133,14 @@ final class SvgChart {
             for (int e = (int) Math.ceil(fx0); e <= Math.floor(fx1); e++) {
                 xt.add(Math.pow(10, e));
             }
-            if (xt.isEmpty()) {
-                xt.add(Math.pow(10, (fx0 + fx1) / 2));
+            if (xt.size() < 3) {
+                // Less than a few decades: round values between the ends instead of powers of ten.
+                xt.clear();
+                for (double t : ticks(Math.pow(10, fx0), Math.pow(10, fx1))) {
+                    if (t > 0) {
+                        xt.add(t);
+                    }
+                }
             }
         } else {
             xt.addAll(ticks(fx0, fx1));
@@ -174,7 +180,6 @@ final class SvgChart {
                 svg.append("</g>");
             } else {
                 StringBuilder d = new StringBuilder();
-                double prevY = 0;
                 for (int i = 0; i < pts.size(); i++) {
                     Point p = pts.get(i);
                     double x = sx.applyAsDouble(p.x());
@@ -186,7 +191,6 @@ final class SvgChart {
                     } else {
                         d.append(" L").append(f(x)).append(' ').append(f(y));
                     }
-                    prevY = y;
                 }
                 svg.append("<path class=\"").append(cls).append("\" fill=\"none\" stroke=\"").append(s.color())
                         .append("\" d=\"").append(d).append("\"><title>").append(Html.esc(s.name()))

@@ -257,7 +257,7 @@ final class TreeView {
                     .append(Html.esc(tooltip(n))).append("</title><rect x=\"").append(f(x)).append("\" y=\"").append(f(y))
                     .append("\" width=\"").append(BOX_W).append("\" height=\"").append(BOX_H).append("\" rx=\"6\" fill=\"")
                     .append(fill).append("\"/><text x=\"").append(f(x + 6)).append("\" y=\"").append(f(y + 16)).append("\">")
-                    .append(Html.esc(clip(n.label(), 21))).append("</text><text class=\"sub\" x=\"").append(f(x + 6))
+                    .append(Html.esc(clip(n.label(), 18))).append("</text><text class=\"sub\" x=\"").append(f(x + 6))
                     .append("\" y=\"").append(f(y + 32)).append("\">")
                     .append(Html.esc(n.fitness() == null ? n.status() : Html.number(n.fitness())))
                     .append(n.search() == null ? "" : " · " + n.search().visits() + " visits").append("</text></a>");
