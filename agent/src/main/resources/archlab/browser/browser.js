@@ -39,9 +39,17 @@
     n.appendChild(a);
   }
 
-  if (events && mode && window.EventSource) {
-    var source = new EventSource(events);
-    var changedSoFar = 0;
+  var source = null;
+  function connect() {
+    source = new EventSource(events);
+    listen(source);
+  }
+  // A page left for another must let go of its stream: browsers allow six connections per server
+  // over HTTP/1.1, and a page kept in the back-forward cache would otherwise hold one open.
+  window.addEventListener("pagehide", function () { if (source) { source.close(); source = null; } });
+  window.addEventListener("pageshow", function (e) { if (e.persisted && events && mode && !source) { connect(); } });
+  var changedSoFar = 0;
+  function listen(source) {
     source.addEventListener("hello", function () { if (status) { status.classList.add("connected"); } });
     source.addEventListener("experiments", function (e) {
       var d = JSON.parse(e.data);
@@ -62,6 +70,7 @@
     });
     source.onerror = function () { if (status) { status.classList.remove("connected"); } };
   }
+  if (events && mode && window.EventSource) { connect(); }
 
   // ---- zoom and pan of diagrams (the search tree, the architecture graph) ----
   function viewBox(svg) { return svg.getAttribute("viewBox").split(/\s+/).map(Number); }
@@ -129,7 +138,7 @@
       var id = f.getAttribute("data-fold"), g = nodes[id];
       var folded = !g.classList.contains("folded");
       g.classList.toggle("folded", folded);
-      f.firstChild.nodeValue = folded ? "+" : "−";
+      f.querySelector("text").textContent = folded ? "+" : "−";
       setHidden(id, folded);
     });
   });

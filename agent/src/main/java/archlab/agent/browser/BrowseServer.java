@@ -361,9 +361,12 @@ public final class BrowseServer implements AutoCloseable {
     private TreeView.Tree tree(Context ctx, BrowsedCampaign bc) {
         Map<String, List<String>> p = ctx.queryParamMap();
         String focus = TableQuery.one(p, "focus");
-        int depth = TableQuery.integer(TableQuery.one(p, "depth"), "depth", 3, 1, TreeView.MAX_DEPTH);
         int width = TableQuery.integer(TableQuery.one(p, "width"), "width", 8, 1, TreeView.MAX_WIDTH);
-        return TreeView.data(bc, focus, depth, width);
+        String depth = TableQuery.one(p, "depth");
+        if (depth == null) {
+            return TreeView.auto(bc, focus, width);
+        }
+        return TreeView.data(bc, focus, TableQuery.integer(depth, "depth", 3, 1, TreeView.MAX_DEPTH), width);
     }
 
     private List<String> chosen(Context ctx) {

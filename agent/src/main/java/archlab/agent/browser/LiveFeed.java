@@ -22,6 +22,7 @@ final class LiveFeed implements AutoCloseable {
     /** At most this many changed experiments are listed in one event; {@code more} counts the rest. */
     static final int MAX_LISTED = 200;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long HEARTBEAT_S = 15;
 
     record Change(String id, String name, String status, Double fitness) {
     }
@@ -41,6 +42,7 @@ final class LiveFeed implements AutoCloseable {
             return t;
         });
         timer.scheduleWithFixedDelay(this::poll, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::heartbeat, HEARTBEAT_S, HEARTBEAT_S, TimeUnit.SECONDS);
     }
 
     /** Registers an open page; it is sent a {@code hello} with the current version at once. */
@@ -51,6 +53,27 @@ final class LiveFeed implements AutoCloseable {
         client.keepAlive();
         client.sendEvent("hello", write(new Event(bc.index().version(), bc.index().size(),
                 bc.campaign().status().name().toLowerCase(java.util.Locale.ROOT), List.of(), 0)));
+    }
+
+    /**
+     * A comment to every open stream now and then: proxies keep the stream open, and a page that
+     * went away is noticed (the write fails) and dropped, rather than kept until the next change.
+     */
+    void heartbeat() {
+        for (Queue<SseClient> q : clients.values()) {
+            for (SseClient c : q) {
+                if (c.terminated()) {
+                    q.remove(c);
+                } else {
+                    c.sendComment("keep-alive");
+                }
+            }
+        }
+    }
+
+    /** How many pages are listening (tests). */
+    int listeners() {
+        return clients.values().stream().mapToInt(q -> (int) q.stream().filter(c -> !c.terminated()).count()).sum();
     }
 
     /** One look at every campaign; public to tests through {@link BrowseServer#pollNow}. */

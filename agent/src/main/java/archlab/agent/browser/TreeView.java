@@ -48,6 +48,25 @@ final class TreeView {
     private record SearchStatsCache(long version, Map<String, Search> byExperiment) {
     }
 
+    /** A tree page is drawn with at most about this many nodes when the depth is not given. */
+    static final int AUTO_NODES = 90;
+
+    /**
+     * The neighbourhood with the most levels (up to {@link #MAX_DEPTH}) that keeps to about
+     * {@link #AUTO_NODES} nodes: deep for a narrow lineage, shallow for a bushy one.
+     */
+    static Tree auto(BrowsedCampaign bc, String focusId, int width) {
+        Tree t = data(bc, focusId, 1, width);
+        for (int depth = 2; depth <= MAX_DEPTH; depth++) {
+            Tree deeper = data(bc, focusId, depth, width);
+            if (deeper.nodes().size() > AUTO_NODES || deeper.nodes().size() == t.nodes().size()) {
+                return deeper.nodes().size() > AUTO_NODES ? t : deeper;
+            }
+            t = deeper;
+        }
+        return t;
+    }
+
     static Tree data(BrowsedCampaign bc, String focusId, int depth, int width) {
         ExperimentIndex idx = bc.index();
         ExperimentRow focus = null;
@@ -218,7 +237,8 @@ final class TreeView {
         double span = t.maxFitness() - t.minFitness();
         StringBuilder s = new StringBuilder();
         s.append("<svg class=\"tree zoomable\" id=\"search-tree\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ")
-                .append(width).append(' ').append(height).append("\" width=\"").append(Math.min(width, 1400)).append("\">");
+                .append(width).append(' ').append(height).append("\" width=\"").append(width).append("\" height=\"").append(height)
+                .append("\">");
         s.append("<g class=\"edges\">");
         for (Node n : t.nodes()) {
             if (n.parent() != null && at.containsKey(n.parent())) {
@@ -262,17 +282,19 @@ final class TreeView {
                     .append(Html.esc(n.fitness() == null ? n.status() : Html.number(n.fitness())))
                     .append(n.search() == null ? "" : " · " + n.search().visits() + " visits").append("</text></a>");
             s.append("<a class=\"focus-link\" href=\"").append(base).append("/tree?focus=").append(Html.url(n.id()))
-                    .append("&amp;depth=").append(t.depth()).append("&amp;width=").append(t.width())
+                    .append("&amp;width=").append(t.width())
                     .append("\"><title>focus the tree here</title><text x=\"").append(f(x + BOX_W - 16)).append("\" y=\"")
                     .append(f(y + 16)).append("\">⊕</text></a>");
             boolean hasShownKids = kids.containsKey(n.id());
             if (hasShownKids) {
-                s.append("<text class=\"fold\" data-fold=\"").append(Html.esc(n.id())).append("\" x=\"")
-                        .append(f(x + BOX_W - 15)).append("\" y=\"").append(f(y + BOX_H - 6)).append("\">−<title>fold this branch</title></text>");
+                s.append("<g class=\"fold\" data-fold=\"").append(Html.esc(n.id())).append("\"><title>fold this branch")
+                        .append("</title><rect x=\"").append(f(x + BOX_W - 18)).append("\" y=\"").append(f(y + BOX_H - 17))
+                        .append("\" width=\"15\" height=\"15\" rx=\"3\"/><text x=\"").append(f(x + BOX_W - 14))
+                        .append("\" y=\"").append(f(y + BOX_H - 5)).append("\">−</text></g>");
             }
             if (n.hiddenChildren() > 0) {
                 s.append("<a class=\"more-link\" href=\"").append(base).append("/tree?focus=").append(Html.url(n.id()))
-                        .append("&amp;depth=").append(t.depth()).append("&amp;width=").append(Math.min(MAX_WIDTH,
+                        .append("&amp;width=").append(Math.min(MAX_WIDTH,
                                 Math.max(t.width(), 30))).append("\"><text x=\"").append(f(x + BOX_W / 2.0 - 18))
                         .append("\" y=\"").append(f(y + BOX_H + 14)).append("\">+").append(n.hiddenChildren())
                         .append(" more</text></a>");

@@ -160,6 +160,7 @@ final class BrowseFixture {
      * failures on some.
      */
     static Path importedJsonl(Path dir, int n) throws IOException {
+        Files.createDirectories(dir);
         Path file = dir.resolve("external.jsonl");
         Random rnd = new Random(11);
         String[] words = {"gating", "state expansion", "short convolution", "delta rule", "sliding window", "decay"};
