@@ -43,7 +43,9 @@ final class BrowseFixture {
     }
 
     static String baseDefinition() throws IOException {
-        return Files.readString(Path.of("..", "knowledge-base", "architectures", "linear_attention.arch"));
+        // From the agent module (tests) or the repository root (the benchmark script).
+        Path rel = Path.of("knowledge-base", "architectures", "linear_attention.arch");
+        return Files.readString(Files.exists(rel) ? rel : Path.of("..").resolve(rel));
     }
 
     /** The linear-attention definition with other sizes, or relu features instead of elu + 1. */
