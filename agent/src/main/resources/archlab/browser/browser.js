@@ -115,6 +115,14 @@
     });
   });
 
+  // ---- a wide tree opens scrolled to its focus (or its first root) ----
+  document.querySelectorAll(".tree-box").forEach(function (box) {
+    var target = box.querySelector("g.node.focus") || box.querySelector("g.node[data-id]");
+    if (!target) { return; }
+    var b = target.getBoundingClientRect(), r = box.getBoundingClientRect();
+    box.scrollLeft += (b.left + b.width / 2) - (r.left + r.width / 2);
+  });
+
   // ---- folding a branch of the search tree ----
   document.querySelectorAll("svg.tree").forEach(function (svg) {
     var nodes = {}, kids = {};

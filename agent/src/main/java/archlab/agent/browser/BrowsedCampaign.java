@@ -6,7 +6,10 @@ import archlab.knowledge.store.Store;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * One campaign the browser shows: the store it lives in, and an in-memory snapshot of its
@@ -47,6 +50,28 @@ public final class BrowsedCampaign {
 
     public ExperimentIndex index() {
         return index;
+    }
+
+    private record Memo(long version, Instant campaignUpdated, Object value) {
+    }
+
+    private final Map<String, Memo> memos = new ConcurrentHashMap<>();
+
+    /**
+     * A value derived from the campaign (the overview, the search statistics), computed once per
+     * snapshot of its experiments and version of its campaign row, then reused by every view.
+     */
+    @SuppressWarnings("unchecked")
+    <T> T memo(String key, Supplier<T> compute) {
+        long version = index.version();
+        Instant updated = campaign.updatedAt();
+        Memo m = memos.get(key);
+        if (m != null && m.version() == version && Objects.equals(m.campaignUpdated(), updated)) {
+            return (T) m.value();
+        }
+        T value = compute.get();
+        memos.put(key, new Memo(version, updated, value));
+        return value;
     }
 
     /** Reads every experiment (the first time) or those changed since the last look. */

@@ -33,6 +33,10 @@ public final class ExperimentIndex {
     private final Map<String, List<ExperimentRow>> sortedCache = new ConcurrentHashMap<>();
     private volatile Map<String, Double> subtreeBest;
     private volatile Map<String, Integer> subtreeSize;
+    private volatile Set<String> stages;
+    private volatile double[] fitnessRange;
+    private volatile Set<String> calls;
+    private volatile Map<Set<String>, List<ExperimentRow>> byCalls;
 
     private ExperimentIndex(List<ExperimentRow> rows, Instant lastChange, long version) {
         this.rows = List.copyOf(rows);
@@ -107,22 +111,68 @@ public final class ExperimentIndex {
         return version;
     }
 
-    /** The stages that occur, sorted. */
-    public Set<String> stages() {
-        Set<String> s = new TreeSet<>();
-        rows.forEach(r -> {
-            if (r.stage() != null) {
-                s.add(r.stage());
+    /** The lowest and highest fitness of ranked experiments, {0, 1} when none (computed once per snapshot). */
+    public double[] fitnessRange() {
+        double[] r = fitnessRange;
+        if (r == null) {
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (ExperimentRow row : rows) {
+                if (row.ranked()) {
+                    lo = Math.min(lo, row.fitness());
+                    hi = Math.max(hi, row.fitness());
+                }
             }
-        });
+            fitnessRange = r = lo > hi ? new double[] {0, 1} : new double[] {lo, hi};
+        }
+        return r.clone();
+    }
+
+    /** The stages that occur, sorted (computed once per snapshot). */
+    public Set<String> stages() {
+        Set<String> s = stages;
+        if (s == null) {
+            Set<String> t = new TreeSet<>();
+            rows.forEach(r -> {
+                if (r.stage() != null) {
+                    t.add(r.stage());
+                }
+            });
+            stages = s = Collections.unmodifiableSet(t);
+        }
         return s;
     }
 
-    /** Every block or op some definition calls, sorted. */
+    /** Every block or op some definition calls, sorted (computed once per snapshot). */
     public Set<String> calls() {
-        Set<String> s = new TreeSet<>();
-        rows.forEach(r -> s.addAll(r.calls()));
+        Set<String> s = calls;
+        if (s == null) {
+            Set<String> t = new TreeSet<>();
+            rows.forEach(r -> t.addAll(r.calls()));
+            calls = s = Collections.unmodifiableSet(t);
+        }
         return s;
+    }
+
+    /**
+     * The rows grouped by the exact set of blocks and ops their definitions call, each group sorted
+     * by parameter count (computed once per snapshot). Campaigns repeat a few hundred such sets at
+     * most, so "similar experiments" compares sets, not rows.
+     */
+    Map<Set<String>, List<ExperimentRow>> byCalls() {
+        Map<Set<String>, List<ExperimentRow>> m = byCalls;
+        if (m == null) {
+            Map<Set<String>, List<ExperimentRow>> t = new HashMap<>();
+            for (ExperimentRow r : rows) {
+                if (!r.calls().isEmpty()) {
+                    t.computeIfAbsent(r.calls(), k -> new ArrayList<>()).add(r);
+                }
+            }
+            t.values().forEach(l -> l.sort(Comparator.comparingLong(ExperimentRow::paramsOrZero)
+                    .thenComparing(ExperimentRow::id)));
+            byCalls = m = Collections.unmodifiableMap(t);
+        }
+        return m;
     }
 
     /** The rows in the order of a table column, computed once per snapshot and column. */

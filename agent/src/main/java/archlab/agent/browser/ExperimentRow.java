@@ -62,6 +62,10 @@ public record ExperimentRow(String id, String parentId, String name, String titl
         return source.replaceAll("#[^\n]*", "");
     }
 
+    long paramsOrZero() {
+        return params == null ? 0 : params;
+    }
+
     /** The name, else the id: what a person calls it. */
     public String label() {
         return name != null && !name.isBlank() ? name : id;

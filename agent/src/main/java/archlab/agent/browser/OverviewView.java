@@ -48,7 +48,15 @@ final class OverviewView {
     record Ranking(int pairs, Double kendallTau, Double spearmanRho) {
     }
 
+    /**
+     * The overview, computed once per snapshot of the experiments (and change of the campaign row):
+     * with 100,000 experiments it sorts them twice, so repeated views should not.
+     */
     static Overview data(BrowsedCampaign bc, Cost cost) {
+        return bc.memo("overview-" + cost, () -> compute(bc, cost));
+    }
+
+    private static Overview compute(BrowsedCampaign bc, Cost cost) {
         Campaign c = bc.campaign();
         ExperimentIndex idx = bc.index();
         List<String> stages = stageNames(c.config());

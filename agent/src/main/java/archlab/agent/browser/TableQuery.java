@@ -132,6 +132,10 @@ public record TableQuery(Set<ExperimentStatus> statuses, String stage, String ca
 
     /** Whether a row passes every filter. */
     public boolean matches(ExperimentRow r) {
+        return matches(r, text == null ? null : text.toLowerCase(Locale.ROOT));
+    }
+
+    private boolean matches(ExperimentRow r, String needle) {
         if (!statuses.isEmpty() && !statuses.contains(r.status())) {
             return false;
         }
@@ -147,7 +151,7 @@ public record TableQuery(Set<ExperimentStatus> statuses, String stage, String ca
         if (maxFitness != null && (r.fitness() == null || r.fitness() > maxFitness)) {
             return false;
         }
-        return text == null || text.isEmpty() || r.searchText().contains(text.toLowerCase(Locale.ROOT));
+        return needle == null || needle.isEmpty() || r.searchText().contains(needle);
     }
 
     /** One page of the rows that match, and how many match in all. */
@@ -160,8 +164,9 @@ public record TableQuery(Set<ExperimentStatus> statuses, String stage, String ca
         int from = (page - 1) * size;
         List<ExperimentRow> out = new ArrayList<>(size);
         int total = 0;
+        String needle = text == null ? null : text.toLowerCase(Locale.ROOT);
         for (ExperimentRow r : ordered) {
-            if (matches(r)) {
+            if (matches(r, needle)) {
                 if (total >= from && out.size() < size) {
                     out.add(r);
                 }

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The search tree around one experiment: its ancestors, itself and its descendants a few levels down,
@@ -28,7 +27,6 @@ final class TreeView {
     private static final int BOX_H = 42;
     private static final int GAP_X = 16;
     private static final int GAP_Y = 44;
-    private static final Map<String, SearchStatsCache> SEARCH = new ConcurrentHashMap<>();
 
     private TreeView() {
     }
@@ -43,9 +41,6 @@ final class TreeView {
 
     record Tree(String focus, int depth, int width, int hiddenAncestors, double minFitness, double maxFitness,
                 List<Node> nodes) {
-    }
-
-    private record SearchStatsCache(long version, Map<String, Search> byExperiment) {
     }
 
     /** A tree page is drawn with at most about this many nodes when the depth is not given. */
@@ -158,18 +153,16 @@ final class TreeView {
     }
 
     private static double min(ExperimentIndex idx) {
-        return idx.rows().stream().filter(ExperimentRow::ranked).mapToDouble(ExperimentRow::fitness).min().orElse(0);
+        return idx.fitnessRange()[0];
     }
 
     private static double max(ExperimentIndex idx) {
-        return idx.rows().stream().filter(ExperimentRow::ranked).mapToDouble(ExperimentRow::fitness).max().orElse(1);
+        return idx.fitnessRange()[1];
     }
 
     /** The search's node statistics by experiment, read once per snapshot. */
     private static Map<String, Search> search(BrowsedCampaign bc) {
-        long v = bc.index().version();
-        SearchStatsCache c = SEARCH.get(bc.slug());
-        if (c == null || c.version() != v) {
+        return bc.memo("search-nodes", () -> {
             Map<String, Search> m = new HashMap<>();
             for (SearchNode n : bc.store().searchStats().nodes(bc.campaignId())) {
                 if (n.experimentId() != null) {
@@ -177,10 +170,8 @@ final class TreeView {
                             n.priorMean(), n.priorUncertainty()));
                 }
             }
-            c = new SearchStatsCache(v, m);
-            SEARCH.put(bc.slug(), c);
-        }
-        return c.byExperiment();
+            return m;
+        });
     }
 
     static String html(BrowsedCampaign bc, Tree t) {
