@@ -286,11 +286,13 @@ public final class BrowseServer implements AutoCloseable {
         app.exception(NotFound.class, (e, ctx) -> error(ctx, 404, e.getMessage()));
         app.exception(BadRequest.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
         app.exception(Unauthorized.class, (e, ctx) -> error(ctx, 401, e.getMessage()));
+        // A path no route matches (Javalin answers those in plain text): our own 404 page.
         app.error(404, ctx -> {
-            if (ctx.result() == null || ctx.result().isEmpty()) {
+            if (ctx.attribute(ERROR_SHOWN) == null) {
                 error(ctx, 404, "no page at " + ctx.path());
             }
         });
+        app.error(405, ctx -> error(ctx, 405, "only GET is served here"));
     }
 
     /** Raised when a request lacks the token. */
@@ -329,7 +331,10 @@ public final class BrowseServer implements AutoCloseable {
         }
     }
 
+    private static final String ERROR_SHOWN = "archlab.error";
+
     private void error(Context ctx, int status, String message) {
+        ctx.attribute(ERROR_SHOWN, Boolean.TRUE);
         ctx.status(status);
         if (ctx.path().startsWith("/api/")) {
             ctx.json(Map.of("status", status, "error", message == null ? "" : message));

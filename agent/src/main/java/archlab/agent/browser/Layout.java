@@ -59,7 +59,12 @@ final class Layout {
 
     /** The page for a 404 or 400, with the reason. */
     static String error(int status, String message) {
-        String title = status == 404 ? "Not found" : status == 401 ? "Token required" : "Bad request";
+        String title = switch (status) {
+            case 404 -> "Not found";
+            case 401 -> "Token required";
+            case 405 -> "Method not allowed";
+            default -> "Bad request";
+        };
         return page(title, null, Tab.NONE, null, null, "<h1>" + status + " · " + title + "</h1><p class=\"error\">"
                 + Html.esc(message) + "</p><p><a href=\"/\">All campaigns</a></p>");
     }

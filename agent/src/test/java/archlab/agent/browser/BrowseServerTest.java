@@ -152,6 +152,9 @@ class BrowseServerTest {
             assertThat(r.statusCode()).as(p).isIn(400, 404);
             assertThat(r.body()).as(p).doesNotContain("<artifactId>");
         }
+        HttpResponse<String> nowhere = get("/nowhere/at/all");
+        assertThat(nowhere.statusCode()).isEqualTo(404);
+        assertThat(nowhere.body()).contains("Not found", "no page at /nowhere/at/all");
         HttpResponse<String> page = get("/c/" + c + "/e/%3Cscript%3Ealert(1)%3C%2Fscript%3E");
         assertThat(page.statusCode()).isEqualTo(404);
         assertThat(page.body()).contains("Not found").doesNotContain("<script>alert(1)");
