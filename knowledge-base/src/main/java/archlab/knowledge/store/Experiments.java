@@ -236,8 +236,8 @@ public final class Experiments {
      * "did anything change" for readers that poll (an index look-up since migration V4).
      */
     public Instant lastChange(String campaignId) {
-        return db.run(c -> Db.query(c, "SELECT MAX(updated_at) AS last FROM experiment WHERE campaign_id = ?",
-                p -> p.setString(1, campaignId), rs -> Db.getInstant(rs, "last")).get(0));
+        return db.run(c -> Db.query(c, "SELECT MAX(updated_at) AS last_change FROM experiment WHERE campaign_id = ?",
+                p -> p.setString(1, campaignId), rs -> Db.getInstant(rs, "last_change")).get(0));
     }
 
     // ---- SQL ----
