@@ -94,9 +94,7 @@ class BrowseChromiumTest {
     }
 
     static void open(String path) {
-        long t = System.nanoTime();
         driver.get(base + path);
-        System.err.printf("browse-test: GET %s %.0f ms%n", path, (System.nanoTime() - t) / 1e6);
         wait.until(d -> "complete".equals(((org.openqa.selenium.JavascriptExecutor) d).executeScript("return document.readyState")));
     }
 
@@ -219,9 +217,7 @@ class BrowseChromiumTest {
         assertThat(driver.findElements(By.cssSelector("#search-tree a.more-link"))).isNotEmpty();
         // Fold a branch in place, then focus on a node.
         WebElement fold = driver.findElement(By.cssSelector("#search-tree [data-fold]"));
-        long t = System.nanoTime();
         fold.click();
-        System.err.printf("browse-test: fold %.0f ms%n", (System.nanoTime() - t) / 1e6);
         assertThat(driver.findElements(By.cssSelector("#search-tree g.node.hidden"))).isNotEmpty();
         shot("imported-tree");
         WebElement focus = driver.findElements(By.cssSelector("#search-tree a.focus-link")).get(1);
