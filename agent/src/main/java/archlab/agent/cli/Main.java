@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
             ResumeCommand.class,
             StopCommand.class,
             ConsoleCommand.class,
+            BrowseCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeOnInvalidInput = ExitCodes.USAGE,

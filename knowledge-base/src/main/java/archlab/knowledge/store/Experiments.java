@@ -205,6 +205,41 @@ public final class Experiments {
                 + " ORDER BY fitness DESC, created_at, id LIMIT " + Math.max(0, n), campaignId));
     }
 
+    private static final String SUMMARY = "SELECT id, campaign_id, parent_id, name, hypothesis_title,"
+            + " hypothesis_motivation, hypothesis_expected_effect, definition, definition_check, status, stage, fitness,"
+            + " params, flops_per_token, failure_kind, extra, created_at, updated_at FROM experiment";
+
+    /**
+     * The campaign's experiments as summaries, oldest first; with {@code changedSince}, only those
+     * updated at or after it (a reader that polls passes the newest time it has seen, and drops the
+     * rows it already has).
+     */
+    public List<ExperimentSummary> summaries(String campaignId, Instant changedSince) {
+        String sql = SUMMARY + " WHERE campaign_id = ?" + (changedSince == null ? "" : " AND updated_at >= ?")
+                + " ORDER BY created_at, id";
+        return db.run(c -> Db.query(c, sql, p -> {
+            p.setString(1, campaignId);
+            if (changedSince != null) {
+                Db.setInstant(p, 2, changedSince);
+            }
+        }, rs -> new ExperimentSummary(rs.getString("id"), rs.getString("campaign_id"), rs.getString("parent_id"),
+                rs.getString("name"), new Hypothesis(rs.getString("hypothesis_title"),
+                        rs.getString("hypothesis_motivation"), rs.getString("hypothesis_expected_effect")),
+                rs.getString("definition"), rs.getString("definition_check"),
+                ExperimentStatus.fromDb(rs.getString("status")), rs.getString("stage"), Db.getDouble(rs, "fitness"),
+                Db.getLong(rs, "params"), Db.getDouble(rs, "flops_per_token"), rs.getString("failure_kind"),
+                rs.getString("extra"), Db.getInstant(rs, "created_at"), Db.getInstant(rs, "updated_at"))));
+    }
+
+    /**
+     * The newest {@code updated_at} of the campaign's experiments (null when it has none): a cheap
+     * "did anything change" for readers that poll (an index look-up since migration V4).
+     */
+    public Instant lastChange(String campaignId) {
+        return db.run(c -> Db.query(c, "SELECT MAX(updated_at) AS last_change FROM experiment WHERE campaign_id = ?",
+                p -> p.setString(1, campaignId), rs -> Db.getInstant(rs, "last_change")).get(0));
+    }
+
     // ---- SQL ----
 
     private static String where(ExperimentQuery q, List<Object> args) {

@@ -75,6 +75,12 @@ public final class LlmCalls {
                 p -> p.setString(1, campaignId), LlmCalls::read));
     }
 
+    /** The calls made for one experiment, oldest first. */
+    public List<LlmCall> forExperiment(String experimentId) {
+        return db.run(c -> Db.query(c, SELECT + " WHERE experiment_id = ? ORDER BY created_at, id",
+                p -> p.setString(1, experimentId), LlmCalls::read));
+    }
+
     /** What a campaign's calls cost: the ledger a resumed campaign starts its budget from. */
     public Spend spend(String campaignId) {
         return db.run(c -> Db.query(c, "SELECT COUNT(*), COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0),"

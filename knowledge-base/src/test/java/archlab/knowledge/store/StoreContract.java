@@ -57,6 +57,37 @@ abstract class StoreContract {
     }
 
     @Test
+    void summariesAndLastChangeShowWhatChangedForTheBrowser() {
+        assertThat(store.experiments().lastChange(campaign.id())).isNull();
+        java.time.Instant t0 = java.time.Instant.parse("2026-01-01T00:00:00Z");
+        store.experiments().insert(experiment("s1").fitness(0.5).status(ExperimentStatus.DONE)
+                .createdAt(t0).updatedAt(t0).build());
+        store.experiments().insert(experiment("s2").parentId("s1").createdAt(t0.plusSeconds(1))
+                .updatedAt(t0.plusSeconds(1)).failure("oom", "out of memory").build());
+        List<ExperimentSummary> all = store.experiments().summaries(campaign.id(), null);
+        assertThat(all).extracting(ExperimentSummary::id).containsExactly("s1", "s2");
+        assertThat(all.get(0).fitness()).isEqualTo(0.5);
+        assertThat(all.get(1).parentId()).isEqualTo("s1");
+        assertThat(all.get(1).failureKind()).isEqualTo("oom");
+        assertThat(all.get(0).hypothesis().title()).isEqualTo("try s1");
+        assertThat(store.experiments().lastChange(campaign.id())).isEqualTo(t0.plusSeconds(1));
+
+        Experiment changed = store.experiments().update(store.experiments().find("s1").orElseThrow().toBuilder()
+                .fitness(0.7).build());
+        assertThat(store.experiments().lastChange(campaign.id())).isEqualTo(changed.updatedAt());
+        assertThat(store.experiments().summaries(campaign.id(), changed.updatedAt()))
+                .extracting(ExperimentSummary::id, ExperimentSummary::fitness).containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("s1", 0.7));
+
+        store.llmCalls().insert(new LlmCall(null, campaign.id(), "s2", "coder", "openai", "m", "h", "p", "r", 10, 5,
+                0.001, 20, LlmCall.OUTCOME_OK, null));
+        store.llmCalls().insert(new LlmCall(null, campaign.id(), null, "planner", "openai", "m", "h2", "p", "r", 10, 5,
+                0.001, 20, LlmCall.OUTCOME_OK, null));
+        assertThat(store.llmCalls().forExperiment("s2")).extracting(LlmCall::role).containsExactly("coder");
+        assertThat(store.llmCalls().forExperiment("s1")).isEmpty();
+    }
+
+    @Test
     void experimentsRoundTripEveryField() throws DefinitionException {
         ModelDefinition d = ModelDefinition.parse(TestData.tiny(1), "tiny.arch");
         Experiment e = experiment("e1").parentId("root").hypothesis(new Hypothesis("gates", "why", "lower loss"))

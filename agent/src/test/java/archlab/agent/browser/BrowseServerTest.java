@@ -1,0 +1,308 @@
+package archlab.agent.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The browser over HTTP, without a web browser: every page and API route answers, filters and sorts
+ * do what they say, bad input gets a 400 that names it, unknown ids a 404, nothing outside the two
+ * assets is served, text from the store is escaped, live updates arrive, and the token is enforced.
+ */
+class BrowseServerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir
+    static Path dir;
+    static BrowseFixture.Native fx;
+    static BrowseServer server;
+    static HttpClient http;
+    static String base;
+    static String c;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fx = BrowseFixture.nativeCampaign(dir.resolve("run"));
+        server = BrowseServer.builder().store(fx.store()).port(0).pollMillis(60_000).build().start();
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        base = "http://127.0.0.1:" + server.port();
+        c = fx.campaignId();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        fx.store().close();
+    }
+
+    static HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode api(String path) throws Exception {
+        HttpResponse<String> r = get(path);
+        assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    @Test
+    void everyPageAnswers() throws Exception {
+        for (String p : List.of("/c/" + c, "/c/" + c + "/experiments", "/c/" + c + "/tree", "/c/" + c + "/knowledge",
+                "/c/" + c + "/e/" + fx.bestId(), "/c/" + c + "/tree?focus=" + fx.bestId(), "/compare", "/compare?c=" + c)) {
+            HttpResponse<String> r = get(p);
+            assertThat(r.statusCode()).as(p).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Type").orElse("")).as(p).startsWith("text/html");
+            assertThat(r.headers().firstValue("Content-Security-Policy").orElse("")).contains("script-src 'self'");
+        }
+        assertThat(get("/").statusCode()).isEqualTo(302);   // one campaign: straight to it
+    }
+
+    @Test
+    void overviewShowsTheBestThePointsOfTheParetoFrontAndTheCounts() throws Exception {
+        String html = get("/c/" + c).body();
+        assertThat(html).contains("id=\"best-so-far\"", "id=\"pareto\"", "id=\"status-counts\"", "id=\"failure-counts\"",
+                "nan_loss", "/c/" + c + "/e/" + fx.bestId());
+        JsonNode o = api("/api/c/" + c);
+        assertThat(o.path("best").path("id").asText()).isEqualTo(fx.bestId());
+        assertThat(o.path("byStatus").path("failed").asInt()).isEqualTo(1);
+        assertThat(o.path("experiments").asInt()).isEqualTo(fx.ids().size());
+        assertThat(o.path("paretoFront").size()).isPositive();
+        assertThat(api("/api/c/" + c + "?cost=flops").path("paretoCost").asText()).isEqualTo("flops");
+    }
+
+    @Test
+    void tableFiltersSortsAndPages() throws Exception {
+        JsonNode all = api("/api/c/" + c + "/experiments?size=500");
+        assertThat(all.path("total").asInt()).isEqualTo(fx.ids().size());
+
+        JsonNode failed = api("/api/c/" + c + "/experiments?status=failed");
+        assertThat(failed.path("total").asInt()).isEqualTo(1);
+        assertThat(failed.path("rows").get(0).path("id").asText()).isEqualTo(fx.failedId());
+
+        JsonNode byFitness = api("/api/c/" + c + "/experiments?sort=fitness&dir=desc&size=3");
+        assertThat(byFitness.path("rows").get(0).path("id").asText()).isEqualTo(fx.bestId());
+        List<Double> f = new ArrayList<>();
+        byFitness.path("rows").forEach(r -> f.add(r.path("fitness").asDouble()));
+        assertThat(f).isSortedAccordingTo((a, b) -> Double.compare(b, a));
+
+        JsonNode relu = api("/api/c/" + c + "/experiments?op=relu_map&size=500");
+        assertThat(relu.path("total").asInt()).isPositive().isLessThan(fx.ids().size());
+        relu.path("rows").forEach(r -> assertThat(r.path("name").asText()).endsWith("-relu"));
+
+        JsonNode text = api("/api/c/" + c + "/experiments?q=RELU+FEATURE");
+        assertThat(text.path("total").asInt()).isEqualTo(relu.path("total").asInt());
+
+        JsonNode range = api("/api/c/" + c + "/experiments?min=0.5&max=0.9&stage=explore&size=500");
+        range.path("rows").forEach(r -> {
+            assertThat(r.path("fitness").asDouble()).isBetween(0.5, 0.9);
+            assertThat(r.path("stage").asText()).isEqualTo("explore");
+        });
+
+        JsonNode page2 = api("/api/c/" + c + "/experiments?size=5&page=2");
+        assertThat(page2.path("rows").size()).isEqualTo(5);
+        assertThat(page2.path("rows").get(0).path("id").asText()).isEqualTo(all.path("rows").get(5).path("id").asText());
+        assertThat(api("/api/c/" + c + "/experiments?page=99").path("rows").size()).isZero();
+
+        String html = get("/c/" + c + "/experiments?status=failed").body();
+        assertThat(html).contains("data-id=\"" + fx.failedId() + "\"").doesNotContain("data-id=\"" + fx.bestId() + "\"");
+    }
+
+    @Test
+    void badInputIsA400ThatSaysWhatIsWrong() throws Exception {
+        for (String[] bad : new String[][] {
+            {"page=0", "page"}, {"size=100000", "size"}, {"sort=secret", "sort"}, {"dir=up", "dir"},
+            {"status=exploded", "status"}, {"min=abc", "min"}, {"min=NaN", "min"}, {"min=0.9&max=0.1", "larger"},
+            {"stage=../../etc", "stage"}, {"op=%3Cscript%3E", "op"}, {"page=1&page=2", "once"}}) {
+            HttpResponse<String> r = get("/api/c/" + c + "/experiments?" + bad[0]);
+            assertThat(r.statusCode()).as(bad[0]).isEqualTo(400);
+            assertThat(JSON.readTree(r.body()).path("error").asText()).as(bad[0]).contains(bad[1]);
+            HttpResponse<String> page = get("/c/" + c + "/experiments?" + bad[0]);
+            assertThat(page.statusCode()).isEqualTo(400);
+            assertThat(page.body()).contains("Bad request").doesNotContain("<script>");
+        }
+        assertThat(get("/c/" + c + "/tree?depth=99").statusCode()).isEqualTo(400);
+        assertThat(get("/c/" + c + "?cost=dollars").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void unknownIdsAreA404PageAndNoFileOutsideTheAssetsIsServed() throws Exception {
+        for (String p : List.of("/c/nope", "/c/" + c + "/e/nope", "/c/" + c + "/tree?focus=nope", "/nowhere",
+                "/compare?c=nope", "/static/app.js", "/static/..%2F..%2Fpom.xml", "/static/%2e%2e/pom.xml",
+                "/static/../../pom.xml", "/c/" + c + "/e/..%2F..%2Fpom.xml")) {
+            HttpResponse<String> r = get(p);
+            assertThat(r.statusCode()).as(p).isIn(400, 404);
+            assertThat(r.body()).as(p).doesNotContain("<artifactId>");
+        }
+        HttpResponse<String> nowhere = get("/nowhere/at/all");
+        assertThat(nowhere.statusCode()).isEqualTo(404);
+        assertThat(nowhere.body()).contains("Not found", "no page at /nowhere/at/all");
+        HttpResponse<String> page = get("/c/" + c + "/e/%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+        assertThat(page.statusCode()).isEqualTo(404);
+        assertThat(page.body()).contains("Not found").doesNotContain("<script>alert(1)");
+        HttpResponse<String> apiMiss = get("/api/c/" + c + "/experiments/nope");
+        assertThat(apiMiss.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(apiMiss.body()).path("error").asText()).contains("nope");
+        HttpResponse<String> js = get("/static/browser.js");
+        assertThat(js.statusCode()).isEqualTo(200);
+        assertThat(js.headers().firstValue("Content-Type").orElse("")).startsWith("text/javascript");
+    }
+
+    @Test
+    void experimentPageShowsHypothesisDefinitionDiffGraphCurvesCallsAndFamily() throws Exception {
+        String html = get("/c/" + c + "/e/" + fx.bestId()).body();
+        assertThat(html).contains("id=\"hypothesis\"", "Expected effect", "id=\"definition\"", "<span class=\"k\">param</span>",
+                "id=\"diff\"", "class=\"add\"", "id=\"graph-diff\"", "id=\"arch-graph\"", "id=\"curves\"",
+                "id=\"evaluations\"", "id=\"llm-calls\"", "qwen-test", "1200 / 340", "id=\"parent-link\"",
+                "id=\"similar\"", "A larger state helps recall");
+        // Curves: this experiment's evaluation and the parent's, overlaid.
+        assertThat(html.split("class=\"series-line\"", -1).length - 1).isEqualTo(2);
+        assertThat(html).contains("/c/" + c + "/e/" + fx.bestParentId());
+
+        JsonNode e = api("/api/c/" + c + "/experiments/" + fx.bestId());
+        assertThat(e.path("parent").path("id").asText()).isEqualTo(fx.bestParentId());
+        assertThat(e.path("llmCalls").get(0).path("tokensIn").asLong()).isEqualTo(1200);
+        assertThat(e.path("diff").size()).isPositive();
+        assertThat(e.path("similar").size()).isPositive();
+
+        String failed = get("/c/" + c + "/e/" + fx.failedId()).body();
+        assertThat(failed).contains("id=\"failure\"", "nan_loss", "the loss became NaN");
+    }
+
+    @Test
+    void textFromTheStoreIsEscaped() throws Exception {
+        for (String p : List.of("/c/" + c + "/e/" + fx.xssId(), "/c/" + c + "/experiments?q=escaping",
+                "/c/" + c + "/e/" + fx.bestId())) {
+            String html = get(p).body();
+            assertThat(html).as(p).doesNotContain("<script>alert").contains("&lt;script&gt;alert(");
+        }
+    }
+
+    @Test
+    void treeFocusesOnANeighbourhoodAndCountsWhatItHides() throws Exception {
+        JsonNode roots = api("/api/c/" + c + "/tree?depth=1&width=2");
+        JsonNode first = roots.path("nodes").get(0);
+        assertThat(first.path("id").asText()).isEqualTo(fx.baselineId());
+        assertThat(first.path("hiddenChildren").asInt()).isPositive();
+        assertThat(roots.path("nodes").size()).isEqualTo(3);
+
+        JsonNode around = api("/api/c/" + c + "/tree?focus=" + fx.bestId() + "&depth=2");
+        assertThat(around.path("focus").asText()).isEqualTo(fx.bestId());
+        List<String> ids = new ArrayList<>();
+        around.path("nodes").forEach(n -> ids.add(n.path("id").asText()));
+        assertThat(ids).contains(fx.baselineId(), fx.bestParentId(), fx.bestId());
+        String html = get("/c/" + c + "/tree?focus=" + fx.bestId()).body();
+        assertThat(html).contains("id=\"search-tree\"", "node focus", "/c/" + c + "/e/" + fx.bestId());
+    }
+
+    @Test
+    void knowledgeListsSubroutinesWithUsageAndPaperNotes() throws Exception {
+        JsonNode k = api("/api/c/" + c + "/knowledge");
+        JsonNode sub = k.path("subroutines").get(0);
+        assertThat(sub.path("name").asText()).isEqualTo("relu_map");
+        assertThat(sub.path("inCampaign").path("experiments").asInt()).isPositive();
+        assertThat(k.path("papers").size()).isPositive();
+        JsonNode top = k.path("papers").get(0);
+        assertThat(top.path("paper").path("id").asText()).isEqualTo("zoology");
+        assertThat(top.path("citations").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void liveUpdatesPushANewExperimentOverServerSentEvents(@TempDir Path own) throws Exception {
+        // Its own store and server: the other tests count this campaign's experiments.
+        BrowseFixture.Native live = BrowseFixture.nativeCampaign(own.resolve("run"));
+        try (BrowseServer s = BrowseServer.builder().store(live.store()).port(0).pollMillis(60_000).build().start()) {
+            String at = "http://127.0.0.1:" + s.port();
+            String lc = live.campaignId();
+            HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(at + "/api/c/" + lc + "/events"))
+                    .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(r.statusCode()).isEqualTo(200);
+            BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+            CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> {
+                try {
+                    String line;
+                    String event = null;
+                    while ((line = in.readLine()) != null) {
+                        if (line.startsWith("event:")) {
+                            event = line.substring(6).strip();
+                        } else if (line.startsWith("data:") && "experiments".equals(event)) {
+                            return line.substring(5).strip();
+                        }
+                    }
+                    return null;
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            Thread.sleep(300);
+            BrowseFixture.addExperiment(live.store(), lc, live.bestId(), "fx-live-sse", 0.61);
+            s.pollNow();
+            JsonNode event = JSON.readTree(seen.get(20, TimeUnit.SECONDS));
+            assertThat(event.path("changed").get(0).path("id").asText()).isEqualTo("fx-live-sse");
+            assertThat(event.path("total").asInt()).isEqualTo(live.ids().size() + 1);
+            HttpResponse<String> found = http.send(HttpRequest.newBuilder(URI.create(at + "/api/c/" + lc
+                    + "/experiments?q=live+addition")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(JSON.readTree(found.body()).path("total").asInt()).isEqualTo(1);
+            r.body().close();
+        } finally {
+            live.store().close();
+        }
+    }
+
+    @Test
+    void anAddressBeyondLoopbackNeedsAToken() {
+        assertThatThrownBy(() -> BrowseServer.builder().store(fx.store()).bind("0.0.0.0").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token");
+        assertThatThrownBy(() -> BrowseServer.builder().token("short")).hasMessageContaining("8 characters");
+    }
+
+    @Test
+    void theTokenIsRequiredOnEveryRouteAndRememberedInACookie() throws Exception {
+        String token = "s3cret-token-for-tests";
+        try (BrowseServer guarded = BrowseServer.builder().store(fx.store()).port(0).token(token).build().start()) {
+            String at = "http://127.0.0.1:" + guarded.port();
+            for (String p : List.of("/", "/c/" + c, "/api/c/" + c + "/experiments", "/static/browser.js",
+                    "/api/c/" + c + "/events")) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(at + p)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(p).isEqualTo(401);
+            }
+            HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(URI.create(at + "/c/" + c))
+                    .header(BrowseServer.TOKEN_HEADER, "s3cret-token-for-tesTS").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            HttpResponse<String> header = http.send(HttpRequest.newBuilder(URI.create(at + "/api/c/" + c + "/experiments"))
+                    .header(BrowseServer.TOKEN_HEADER, token).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(header.statusCode()).isEqualTo(200);
+            HttpResponse<String> bearer = http.send(HttpRequest.newBuilder(URI.create(at + "/c/" + c))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(bearer.statusCode()).isEqualTo(200);
+            HttpResponse<String> query = http.send(HttpRequest.newBuilder(URI.create(at + "/c/" + c + "?token=" + token))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(query.statusCode()).isEqualTo(200);
+            String cookie = query.headers().firstValue("Set-Cookie").orElse("");
+            assertThat(cookie).startsWith(BrowseServer.TOKEN_COOKIE + "=").containsIgnoringCase("HttpOnly")
+                    .containsIgnoringCase("SameSite=Strict");
+            HttpResponse<String> withCookie = http.send(HttpRequest.newBuilder(URI.create(at + "/c/" + c + "/tree"))
+                    .header("Cookie", cookie.split(";")[0]).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(withCookie.statusCode()).isEqualTo(200);
+        }
+    }
+}
