@@ -544,7 +544,7 @@ public final class CampaignLoop {
         slots.submit(() -> {
             EvaluationResult r;
             try {
-                r = executor.evaluate(request, new ProgressListener() {
+                r = executor.evaluate(evaluationKey(job), request, new ProgressListener() {
                     @Override
                     public void onStep(int step, int steps, double loss, double lr, double elapsed) {
                         events.progress(job.experimentId(), step, steps, loss);
@@ -557,6 +557,11 @@ public final class CampaignLoop {
             finished.add(new Finished(job, r));
         });
         return true;
+    }
+
+    /** The run's name in every session: experiment ids are unique across campaigns and machines. */
+    static String evaluationKey(Job job) {
+        return job.experimentId() + "/" + job.stage() + "/" + job.seed();
     }
 
     private EvaluationRequest request(Job job, CampaignConfig.Stage stage) throws DefinitionException {

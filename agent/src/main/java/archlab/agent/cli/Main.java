@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             ResumeCommand.class,
             StopCommand.class,
+            WorkerCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeOnInvalidInput = ExitCodes.USAGE,
