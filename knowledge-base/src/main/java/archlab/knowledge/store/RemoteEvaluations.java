@@ -64,6 +64,12 @@ public final class RemoteEvaluations {
                 RemoteEvaluations::read)));
     }
 
+    /** Every evaluation of a campaign, oldest first. */
+    public List<RemoteEvaluation> forCampaign(String campaignId) {
+        return db.run(c -> Db.query(c, SELECT + " WHERE campaign_id = ? ORDER BY created_at, id",
+                p -> p.setString(1, campaignId), RemoteEvaluations::read));
+    }
+
     /** Evaluations of a campaign that have a job and no result: what a coordinator waits on. */
     public List<RemoteEvaluation> inFlight(String campaignId) {
         return db.run(c -> Db.query(c, SELECT + " WHERE campaign_id = ? AND job_id IS NOT NULL AND result IS NULL"
