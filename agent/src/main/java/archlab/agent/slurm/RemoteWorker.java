@@ -92,7 +92,7 @@ public final class RemoteWorker {
     }
 
     /** A sandbox death that is the scheduler's doing (or archlab's), not the definition's. */
-    static boolean fromOutside(EvaluationResult r) {
+    public static boolean fromOutside(EvaluationResult r) {
         if (EvaluationResult.INTERNAL.equals(r.failureKind())) {
             return true;
         }
