@@ -7,6 +7,7 @@ import archlab.agent.campaign.Executor;
 import archlab.agent.campaign.LocalExecutor;
 import archlab.agent.campaign.RunFolder;
 import archlab.agent.slurm.SlurmCli;
+import archlab.agent.slurm.SlurmException;
 import archlab.agent.slurm.SlurmExecutor;
 import archlab.agent.llm.LlmConfig;
 import archlab.agent.llm.LlmLayer;
@@ -84,11 +85,7 @@ final class CampaignAssembly implements AutoCloseable {
         if (config.slurm() == null) {
             return new LocalExecutor(config.workers());
         }
-        SlurmCli slurm = new SlurmCli();
-        if (!slurm.available()) {
-            throw new InvalidInputException("the campaign runs on Slurm (executor: slurm), but sbatch cannot be run here;"
-                    + " run archlab on a login node of the cluster (scripts/start-slurm.sh starts a one-machine cluster)");
-        }
+        SlurmCli slurm = checkExecutor(config);
         Path logs = folder.dir().resolve("slurm");
         try {
             Files.createDirectories(logs);
@@ -97,6 +94,28 @@ final class CampaignAssembly implements AutoCloseable {
         }
         return SlurmExecutor.builder().settings(config.slurm()).slurm(slurm).remote(store.remoteEvaluations())
                 .campaignId(campaignId).storeUrl(config.store()).logDir(logs).log(events::note).build();
+    }
+
+    /**
+     * For a Slurm campaign: that sbatch runs here and the cluster accepts the executor's settings
+     * ({@code sbatch --test-only}); an {@link InvalidInputException} with Slurm's words otherwise. Run
+     * before a run folder is made, so that a wrong partition costs nothing.
+     */
+    static SlurmCli checkExecutor(CampaignConfig config) {
+        if (config.slurm() == null) {
+            return null;
+        }
+        SlurmCli slurm = new SlurmCli();
+        if (!slurm.available()) {
+            throw new InvalidInputException("the campaign runs on Slurm (executor: slurm), but sbatch cannot be run here;"
+                    + " run archlab on a login node of the cluster (scripts/start-slurm.sh starts a one-machine cluster)");
+        }
+        try {
+            SlurmExecutor.checkSettings(slurm, config.slurm());
+        } catch (SlurmException e) {
+            throw new InvalidInputException("executor: " + e.getMessage());
+        }
+        return slurm;
     }
 
     private static boolean stoppedInStore(Store store, String campaignId) {

@@ -10,6 +10,12 @@ import java.util.Optional;
  * executor's bookkeeping could stand in for it, the integration test never does.
  */
 public interface Slurm {
+    /**
+     * Asks the controller whether {@code job} could run, without submitting it ({@code sbatch
+     * --test-only}); throws with Slurm's own words (an unknown partition, a gres the cluster lacks) when not.
+     */
+    void check(BatchJob job);
+
     /** Submits a batch job ({@code sbatch --parsable}) and returns its job id. */
     String submit(BatchJob job);
 

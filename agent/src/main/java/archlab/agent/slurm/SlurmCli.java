@@ -48,6 +48,16 @@ public final class SlurmCli implements Slurm {
     }
 
     @Override
+    public void check(BatchJob job) {
+        List<String> cmd = new ArrayList<>(List.of(tool("sbatch"), "--test-only", "--job-name=" + job.name()));
+        cmd.addAll(job.options());
+        Outcome o = run(cmd, job.script(), job.environment());
+        if (!o.ok()) {
+            throw new SlurmException("sbatch --test-only refuses the executor's settings: " + o.errOrOut().replace('\n', ' '));
+        }
+    }
+
+    @Override
     public String submit(BatchJob job) {
         List<String> cmd = new ArrayList<>(List.of(tool("sbatch"), "--parsable", "--job-name=" + job.name()));
         cmd.addAll(job.options());

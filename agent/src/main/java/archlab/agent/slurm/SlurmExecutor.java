@@ -156,14 +156,13 @@ public final class SlurmExecutor implements Executor {
         } else {
             jobId = slurm.submit(batchJob(key, request, row.attempts() + 1));
             submittedHere.add(jobId);
-            if (row.attempts() > 0) {
-                log.accept("evaluation " + key + ": submitted again as Slurm job " + jobId + " (attempt "
-                        + (row.attempts() + 1) + ", retries left " + (settings.retries() - row.lost()) + ")");
-            }
         }
         if (!remote.submitted(key, jobId, requestJson)) {
             // the evaluation got a result or another job meanwhile: this job is surplus
             slurm.cancel(List.of(jobId));
+        } else if (row.attempts() > 0 && submittedHere.contains(jobId)) {
+            log.accept("evaluation " + key + ": submitted again as Slurm job " + jobId + " (attempt "
+                    + (row.attempts() + 1) + ", retries left " + (settings.retries() - row.lost()) + ")");
         }
     }
 
@@ -287,6 +286,16 @@ public final class SlurmExecutor implements Executor {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write " + o.getClass().getSimpleName() + " as JSON", e);
         }
+    }
+
+    /**
+     * Asks Slurm whether {@code settings} can run a job at all (partition, account, gres, time and
+     * memory limits), so that a wrong partition stops a campaign before it starts rather than failing
+     * each of its evaluations. Throws {@link SlurmException} with Slurm's words.
+     */
+    public static void checkSettings(Slurm slurm, SlurmSettings settings) {
+        slurm.check(new BatchJob(JOB_PREFIX + "settings-check", "#!/bin/bash\ntrue\n", settings.sbatchOptions(),
+                Map.of()));
     }
 
     @Override

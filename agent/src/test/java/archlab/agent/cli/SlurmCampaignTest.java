@@ -126,6 +126,28 @@ class SlurmCampaignTest {
         }
     }
 
+    @Test
+    void settingsTheClusterRefusesStopTheCampaignBeforeItStarts() throws Exception {
+        try (SlurmTestCluster cluster = SlurmTestCluster.require()) {
+            Path base = Path.of("../knowledge-base/architectures/linear_attention.arch").toAbsolutePath().normalize();
+            Path file = dir.resolve("wrong.yaml");
+            Files.writeString(file, """
+                    name: wrong-partition
+                    task: mqar
+                    baseline: %s
+                    budget: {experiments: 1}
+                    output: %s
+                    store: "%s"
+                    executor: {type: slurm, partition: no-such-partition}
+                    """.formatted(base, dir.resolve("runs"), cluster.storeUrl()));
+            MainTest.Result r = MainTest.run("run", file.toString(), "--no-progress");
+            assertThat(r.exitCode()).isEqualTo(1);
+            assertThat(r.err()).contains("executor: sbatch --test-only refuses the executor's settings",
+                    "invalid partition specified: no-such-partition");
+            assertThat(dir.resolve("runs")).doesNotExist();
+        }
+    }
+
     private static void cancelFirstTrainingJob(Store store, AtomicReference<String> cancelled) {
         try {
             while (cancelled.get() == null && !Thread.currentThread().isInterrupted()) {

@@ -191,6 +191,10 @@ class SlurmExecutorTest {
         }
 
         @Override
+        public void check(BatchJob job) {
+        }
+
+        @Override
         public String submit(BatchJob job) {
             String id;
             synchronized (this) {
