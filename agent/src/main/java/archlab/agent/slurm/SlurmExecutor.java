@@ -84,6 +84,7 @@ public final class SlurmExecutor implements Executor {
         String requestJson = json(effective);
         String lastProgress = null;
         String attachedTo = null;
+        boolean abandoned = false;
         try {
             RemoteEvaluation row = remote.register(key, campaignId, requestJson);
             while (true) {
@@ -124,13 +125,15 @@ public final class SlurmExecutor implements Executor {
                 row = remote.find(key).orElseThrow();
             }
         } catch (InterruptedException e) {
+            // the campaign loop is going down: the job stays on the list that close() cancels
+            abandoned = true;
             Thread.currentThread().interrupt();
             return internal(request, "interrupted while waiting for Slurm job " + attachedTo);
         } catch (RuntimeException e) {
             // a store or Slurm failure costs this evaluation, not the campaign; the job record stays for a resume
             return internal(request, "the Slurm executor failed: " + e.getMessage());
         } finally {
-            if (attachedTo != null) {
+            if (attachedTo != null && !abandoned) {
                 unfollow(attachedTo);
             }
         }
@@ -152,6 +155,7 @@ public final class SlurmExecutor implements Executor {
         String jobId;
         if (!running.isEmpty()) {
             jobId = running.get(0);
+            submittedHere.add(jobId);
             log.accept("evaluation " + key + ": adopted Slurm job " + jobId + ", submitted before the coordinator stopped");
         } else {
             jobId = slurm.submit(batchJob(key, request, row.attempts() + 1));
@@ -168,12 +172,14 @@ public final class SlurmExecutor implements Executor {
 
     /** The batch job for one attempt of an evaluation. */
     BatchJob batchJob(String key, EvaluationRequest request, int attempt) {
-        List<String> options = new ArrayList<>(settings.sbatchOptions());
+        List<String> options = new ArrayList<>();
         if (logDir != null) {
             options.add("--output=" + logDir.toAbsolutePath().resolve(safe(key) + "-%j.out"));
         }
         // the job inherits this process's environment, the store URL with it: no password on a command line
         options.add("--export=ALL");
+        // the settings last, so that an --output or --export in sbatch_flags wins
+        options.addAll(settings.sbatchOptions());
         StringBuilder script = new StringBuilder("#!/bin/bash\n");
         script.append("# archlab evaluation ").append(key).append(", attempt ").append(attempt)
                 .append(" (docs/scale-out.md)\n");
@@ -312,9 +318,10 @@ public final class SlurmExecutor implements Executor {
     }
 
     /**
-     * Cancels the jobs this executor waits on and records them as cancelled (not lost: a resumed
-     * campaign submits them again without counting a retry). A coordinator killed outright never gets
-     * here, and its jobs run on for the next session to re-attach to.
+     * Cancels the jobs this executor still waits on, or waited on when the campaign loop gave up on them
+     * (it ended on an error), and records them as cancelled, not lost: a resumed campaign submits them
+     * again without counting a retry. A coordinator killed outright (kill, Ctrl-C, a lost login node)
+     * never gets here, and its jobs run on for {@code archlab resume} to re-attach to.
      */
     @Override
     public void close() {

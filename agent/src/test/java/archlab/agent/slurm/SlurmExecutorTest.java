@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -135,6 +136,24 @@ class SlurmExecutorTest {
     }
 
     @Test
+    void aSlotInterruptedByTheLoopGoingDownLeavesItsJobForCloseToCancel() throws Exception {
+        slurm.onSubmit = id -> slurm.set(id, "RUNNING", null);
+        SlurmExecutor ex = executor(2);
+        AtomicReference<Thread> slot = new AtomicReference<>();
+        CompletableFuture<EvaluationResult> waiting = CompletableFuture.supplyAsync(() -> {
+            slot.set(Thread.currentThread());
+            return ex.evaluate("e6/explore/0", request("e6"), ProgressListener.NONE);
+        });
+        while (slurm.submitted.isEmpty() || store.remoteEvaluations().find("e6/explore/0").orElseThrow().jobId() == null) {
+            Thread.sleep(20);
+        }
+        slot.get().interrupt();
+        assertThat(waiting.get(10, TimeUnit.SECONDS).failureKind()).isEqualTo(EvaluationResult.INTERNAL);
+        ex.close();
+        assertThat(slurm.cancelled).containsExactly("1");
+    }
+
+    @Test
     void aJobAlreadyQueuedUnderTheEvaluationsNameIsAdoptedNotSubmittedAgain() {
         // a coordinator killed between sbatch and its store write left job 41 queued
         slurm.jobs.put("41", new JobState("41", "PENDING", "Priority", null, null));
@@ -166,8 +185,8 @@ class SlurmExecutorTest {
         try (SlurmExecutor ex = executor(2)) {
             BatchJob job = ex.batchJob("exp-1/explore/0", request("exp-1").withThreads(2), 1);
             assertThat(job.name()).isEqualTo("archlab-exp-1_explore_0");
-            assertThat(job.options()).startsWith("--partition=debug", "--cpus-per-task=2", "--ntasks=1")
-                    .contains("--output=" + dir.resolve("slurm").toAbsolutePath() + "/exp-1_explore_0-%j.out", "--export=ALL");
+            assertThat(job.options()).containsExactly("--output=" + dir.resolve("slurm").toAbsolutePath()
+                    + "/exp-1_explore_0-%j.out", "--export=ALL", "--partition=debug", "--cpus-per-task=2", "--ntasks=1");
             assertThat(job.script()).startsWith("#!/bin/bash\n").contains("\nmodule load java\n")
                     .contains("exec /opt/jdk/bin/java -cp '/shared/archlab/lib/*' archlab.agent.cli.Main worker"
                             + " --evaluation exp-1/explore/0 --threads 2\n")

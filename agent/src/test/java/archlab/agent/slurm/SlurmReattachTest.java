@@ -59,12 +59,12 @@ class SlurmReattachTest {
                 slot.set(Thread.currentThread());
                 return first.evaluate(key, request, archlab.sandbox.train.ProgressListener.NONE);
             });
-            // the job's worker has started: the coordinator "dies" (its slot stops waiting; nothing is cancelled)
+            // the job's worker has started: the coordinator "dies" (its slot stops waiting; it is never
+            // closed, as a killed process is not, so nothing is cancelled)
             RemoteJob running = awaitStarted(store, key);
             slot.get().interrupt();
             EvaluationResult gone = abandoned.get(30, TimeUnit.SECONDS);
             assertThat(gone.failureKind()).isEqualTo(EvaluationResult.INTERNAL);
-            first.close();
             assertThat(SlurmTestCluster.run("squeue", "--noheader", "-j", running.jobId(), "-o", "%T").strip())
                     .as("the job outlives its coordinator").isIn("RUNNING", "COMPLETING", "COMPLETED");
 
@@ -81,6 +81,9 @@ class SlurmReattachTest {
             assertThat(store.remoteEvaluations().jobs(key)).singleElement()
                     .satisfies(j -> assertThat(j.state()).isEqualTo("COMPLETED"));
             assertThat(notes).anyMatch(n -> n.contains("re-attached to Slurm job " + running.jobId()));
+            // only now stop the dead coordinator's poller: its job has a result, so closing changes nothing
+            first.close();
+            assertThat(store.remoteEvaluations().find(key).orElseThrow().resultJobId()).isEqualTo(running.jobId());
         }
     }
 
