@@ -15,11 +15,12 @@ import java.util.Objects;
  * @param llm    the {@code llm:} section as written, for the LLM layer to read; null when offline
  * @param search the {@code search:} section as written (strategy and constants), for the search to read
  * @param store  a JDBC URL for a shared store, or null for the run folder's own H2 file
+ * @param slurm  the Slurm executor's settings, or null for the local executor ({@code workers} sizes it)
  */
 public record CampaignConfig(String name, String description, long seed, List<TaskSpec> tasks,
                              Definition baseline, List<Definition> seeds, Budget budget, String policy, JsonNode llm,
                              String strategy, JsonNode search, List<Stage> stages, int workers, Path output,
-                             String store) {
+                             String store, SlurmSettings slurm) {
     public static final String OFFLINE = "offline";
     public static final String LLM = "llm";
 

@@ -29,7 +29,15 @@ import java.util.regex.Pattern;
  */
 public final class CampaignFile {
     private static final Set<String> TOP = Set.of("name", "description", "seed", "task", "tasks", "baseline", "seeds",
-            "budget", "policy", "llm", "search", "stages", "workers", "output", "store");
+            "budget", "policy", "llm", "search", "stages", "workers", "executor", "output", "store");
+    private static final Set<String> EXECUTOR = Set.of("type", "partition", "account", "time", "cpus", "memory", "gres",
+            "sbatch_flags", "setup", "max_in_flight", "retries", "poll");
+    /** Slurm's time formats: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS. */
+    private static final Pattern SLURM_TIME = Pattern.compile("\\d+(:\\d{1,2}){0,2}|\\d+-\\d{1,2}(:\\d{1,2}){0,2}|UNLIMITED|INFINITE");
+    private static final Pattern SLURM_MEMORY = Pattern.compile("\\d+[KMGT]?");
+    private static final Pattern SLURM_WORD = Pattern.compile("[A-Za-z0-9_.,:+-]+");
+    /** sbatch options the executor sets itself. */
+    private static final Set<String> OWN_FLAGS = Set.of("--job-name", "-J", "--parsable", "--wrap");
     private static final Set<String> BUDGET = Set.of("experiments", "wall_clock", "tokens", "money");
     private static final Set<String> STAGE = Set.of("name", "steps", "seeds", "batch_size", "params", "promote");
     private static final Set<String> PROMOTE = Set.of("top", "min_fitness");
@@ -190,11 +198,130 @@ public final class CampaignFile {
         if (store != null && !store.startsWith("jdbc:postgresql:") && !store.startsWith("jdbc:h2:")) {
             problem("store", "must be a jdbc:postgresql:// or jdbc:h2: URL, was \"" + store + "\"");
         }
+        SlurmSettings slurm = executor(root, store);
         if (!problems.isEmpty()) {
             return null;
         }
         return new CampaignConfig(name, description, seed, tasks, baseline, seeds, budget, policy,
-                CampaignConfig.LLM.equals(policy) ? llm : null, strategy, search, stages, workers, output, store);
+                CampaignConfig.LLM.equals(policy) ? llm : null, strategy, search, stages, workers, output, store, slurm);
+    }
+
+    /**
+     * The {@code executor:} section: {@code local} (the default; {@code workers:} sizes it) or
+     * {@code {type: slurm, ...}}, whose settings are returned. Slurm jobs write their results to the
+     * store from other machines, so a Slurm campaign needs a store they can reach: PostgreSQL, or an H2
+     * server ({@code jdbc:h2:tcp://}); the run folder's H2 file is served on loopback only.
+     */
+    private SlurmSettings executor(ObjectNode root, String store) {
+        JsonNode e = root.get("executor");
+        if (e == null || e.isTextual() && e.asText().equals("local")) {
+            return null;
+        }
+        if (e.isTextual() && e.asText().equals("slurm")) {
+            e = root.objectNode().put("type", "slurm");
+        } else if (!e.isObject()) {
+            problem("executor", "must be local, slurm, or a mapping such as {type: slurm, partition: gpu, gres: gpu:1}");
+            return null;
+        }
+        unknown(e, "executor", EXECUTOR);
+        String type = text(e, "executor", "type", true);
+        if (type == null) {
+            return null;
+        }
+        if (type.equals("local")) {
+            if (e.size() > 1) {
+                problem("executor", "the local executor takes no settings here; size it with workers:");
+            }
+            return null;
+        }
+        if (!type.equals("slurm")) {
+            problem("executor.type", "must be local or slurm, was \"" + type + "\"");
+            return null;
+        }
+        if (root.has("workers")) {
+            problem("workers", "sizes the local executor; with executor slurm give executor.max_in_flight");
+        }
+        if (store == null) {
+            problem("executor", "slurm needs a store the cluster's nodes can reach: add store: jdbc:postgresql://HOST/DB?user=..."
+                    + " (the run folder's own H2 file is served on this machine's loopback only; docs/scale-out.md)");
+        } else if (store.startsWith("jdbc:h2:") && !store.startsWith("jdbc:h2:tcp:") && !store.startsWith("jdbc:h2:ssl:")) {
+            problem("store", "slurm jobs write their results from other machines, so the store must be a server they can"
+                    + " reach: jdbc:postgresql://... or an H2 server (jdbc:h2:tcp://HOST/...), not \"" + store + "\"");
+        }
+        SlurmSettings.Builder b = SlurmSettings.builder();
+        b.partition(slurmWord(e, "partition"));
+        b.account(slurmWord(e, "account"));
+        b.gres(slurmWord(e, "gres"));
+        String time = text(e, "executor", "time", false);
+        if (time != null && !SLURM_TIME.matcher(time).matches()) {
+            problem("executor.time", "must be a Slurm time limit such as 30, 00:10:00 or 1-12:00:00, was \"" + time + "\"");
+        }
+        b.time(time);
+        String memory = text(e, "executor", "memory", false);
+        if (memory != null && !SLURM_MEMORY.matcher(memory).matches()) {
+            problem("executor.memory", "must be a Slurm memory size such as 2G or 500M, was \"" + memory + "\"");
+        }
+        b.memory(memory);
+        if (e.has("cpus")) {
+            b.cpus((int) integer(e, "executor", "cpus", 1, 1024));
+        }
+        if (e.has("max_in_flight")) {
+            b.maxInFlight((int) integer(e, "executor", "max_in_flight", 1, 10_000));
+        }
+        if (e.has("retries")) {
+            b.retries((int) integer(e, "executor", "retries", 0, 100));
+        }
+        if (e.has("poll")) {
+            Duration poll = duration(e.get("poll"), "executor.poll");
+            if (poll != null && poll.toMillis() < 500) {
+                problem("executor.poll", "must be at least 0.5s: the controller is asked once per poll");
+            } else if (poll != null) {
+                b.poll(poll);
+            }
+        }
+        List<String> flags = strings(e, "sbatch_flags");
+        for (int i = 0; i < flags.size(); i++) {
+            String f = flags.get(i);
+            String option = f.contains("=") ? f.substring(0, f.indexOf('=')) : f;
+            if (!f.startsWith("-")) {
+                problem("executor.sbatch_flags[" + i + "]", "must be an sbatch option such as --qos=long, was \"" + f + "\"");
+            } else if (OWN_FLAGS.contains(option)) {
+                problem("executor.sbatch_flags[" + i + "]", option + " is set by archlab itself (it names and tracks each job)");
+            }
+        }
+        b.sbatchFlags(flags);
+        b.setup(strings(e, "setup"));
+        return b.build();
+    }
+
+    private String slurmWord(JsonNode e, String field) {
+        String v = text(e, "executor", field, false);
+        if (v != null && !SLURM_WORD.matcher(v).matches()) {
+            problem("executor." + field, "must be a Slurm name such as gpu or gpu:1 (letters, digits, _ . , : + -), was \""
+                    + v + "\"");
+            return null;
+        }
+        return v;
+    }
+
+    private List<String> strings(JsonNode e, String field) {
+        List<String> out = new ArrayList<>();
+        JsonNode list = e.get(field);
+        if (list == null) {
+            return out;
+        }
+        if (!list.isArray()) {
+            problem("executor." + field, "must be a list of text");
+            return out;
+        }
+        for (int i = 0; i < list.size(); i++) {
+            if (!list.get(i).isTextual() || list.get(i).asText().isBlank()) {
+                problem("executor." + field + "[" + i + "]", "must be non-empty text, was " + list.get(i));
+            } else {
+                out.add(list.get(i).asText());
+            }
+        }
+        return out;
     }
 
     private List<CampaignConfig.TaskSpec> tasks(ObjectNode root) {

@@ -616,7 +616,7 @@ public final class CampaignLoop {
         slots.submit(() -> {
             EvaluationResult r;
             try {
-                r = executor.evaluate(request, new ProgressListener() {
+                r = executor.evaluate(evaluationKey(job), request, new ProgressListener() {
                     @Override
                     public void onStep(int step, int steps, double loss, double lr, double elapsed) {
                         events.progress(job.experimentId(), step, steps, loss);
@@ -629,6 +629,11 @@ public final class CampaignLoop {
             finished.add(new Finished(job, r));
         });
         return true;
+    }
+
+    /** The run's name in every session: experiment ids are unique across campaigns and machines. */
+    static String evaluationKey(Job job) {
+        return job.experimentId() + "/" + job.stage() + "/" + job.seed();
     }
 
     private EvaluationRequest request(Job job, CampaignConfig.Stage stage) throws DefinitionException {
@@ -1151,7 +1156,7 @@ public final class CampaignLoop {
                 b.wallClockSeconds() != null ? Duration.ofSeconds(b.wallClockSeconds()) : old.wallClock(), old.tokens(),
                 old.money());
         return new CampaignConfig(c.name(), c.description(), c.seed(), c.tasks(), c.baseline(), c.seeds(), nb, c.policy(),
-                c.llm(), c.strategy(), c.search(), c.stages(), c.workers(), c.output(), c.store());
+                c.llm(), c.strategy(), c.search(), c.stages(), c.workers(), c.output(), c.store(), c.slurm());
     }
 
     static CampaignConfig withSeeds(CampaignConfig c, Steering.Seeds seeds) {
@@ -1161,7 +1166,7 @@ public final class CampaignLoop {
                     s.batchSize(), s.params(), s.promote()) : s);
         }
         return new CampaignConfig(c.name(), c.description(), c.seed(), c.tasks(), c.baseline(), c.seeds(), c.budget(),
-                c.policy(), c.llm(), c.strategy(), c.search(), stages, c.workers(), c.output(), c.store());
+                c.policy(), c.llm(), c.strategy(), c.search(), stages, c.workers(), c.output(), c.store(), c.slurm());
     }
 
     static String describeBudget(CampaignConfig.Budget b) {

@@ -13,6 +13,16 @@ import archlab.sandbox.worker.EvaluationResult;
 public interface Executor extends AutoCloseable {
     EvaluationResult evaluate(EvaluationRequest request, ProgressListener progress);
 
+    /**
+     * {@link #evaluate(EvaluationRequest, ProgressListener)} under a stable name for this evaluation
+     * (the campaign's experiment, stage and seed), the same in every session of a campaign. An executor
+     * whose evaluations outlive the coordinator (cluster jobs) finds an evaluation it already started by
+     * this key, and waits on it instead of starting it again; a local one has nothing to find.
+     */
+    default EvaluationResult evaluate(String evaluationKey, EvaluationRequest request, ProgressListener progress) {
+        return evaluate(request, progress);
+    }
+
     /** How many evaluations may run at once. */
     int slots();
 

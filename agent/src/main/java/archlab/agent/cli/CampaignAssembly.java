@@ -6,6 +6,9 @@ import archlab.agent.campaign.CampaignLoop;
 import archlab.agent.campaign.Executor;
 import archlab.agent.campaign.LocalExecutor;
 import archlab.agent.campaign.RunFolder;
+import archlab.agent.slurm.SlurmCli;
+import archlab.agent.slurm.SlurmException;
+import archlab.agent.slurm.SlurmExecutor;
 import archlab.agent.llm.LlmConfig;
 import archlab.agent.llm.LlmLayer;
 import archlab.agent.llm.Llms;
@@ -30,6 +33,7 @@ import archlab.knowledge.store.Store;
 import archlab.tools.ResearchTools;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -66,10 +70,54 @@ final class CampaignAssembly implements AutoCloseable {
         this.policy = policy(config, tools, store, campaignId, smokeSandbox);
         this.search = SearchStrategies.create(config.strategy(), settings(config),
                 new StoreJournal(store, campaignId));
-        Integer directed = CampaignLoop.workersDirected(store, campaignId);
-        this.executor = new LocalExecutor(directed == null ? config.workers() : directed);
+        this.executor = executor(config, folder, store, campaignId, events);
         this.loop = new CampaignLoop(config, store, campaignId, policy, contexts, search, executor, events,
                 () -> Files.exists(folder.stopFile()) || stoppedInStore(store, campaignId), Clock.systemUTC());
+    }
+
+    /**
+     * The local worker pool, or Slurm jobs that report to the shared store (docs/scale-out.md). The jobs
+     * open the store with the URL as the campaign file gives it, which the nodes must be able to reach;
+     * their output goes to the run folder's {@code slurm/}.
+     */
+    static Executor executor(CampaignConfig config, RunFolder folder, Store store, String campaignId,
+                             CampaignEvents events) {
+        if (config.slurm() == null) {
+            // A /workers directive above the pool the campaign started with takes effect here, on resume.
+            Integer directed = CampaignLoop.workersDirected(store, campaignId);
+            return new LocalExecutor(directed == null ? config.workers() : directed);
+        }
+        SlurmCli slurm = checkExecutor(config);
+        Path logs = folder.dir().resolve("slurm");
+        try {
+            Files.createDirectories(logs);
+        } catch (java.io.IOException e) {
+            throw new InvalidInputException("cannot create " + logs + ": " + e.getMessage());
+        }
+        return SlurmExecutor.builder().settings(config.slurm()).slurm(slurm).remote(store.remoteEvaluations())
+                .campaignId(campaignId).storeUrl(config.store()).logDir(logs).log(events::note).build();
+    }
+
+    /**
+     * For a Slurm campaign: that sbatch runs here and the cluster accepts the executor's settings
+     * ({@code sbatch --test-only}); an {@link InvalidInputException} with Slurm's words otherwise. Run
+     * before a run folder is made, so that a wrong partition costs nothing.
+     */
+    static SlurmCli checkExecutor(CampaignConfig config) {
+        if (config.slurm() == null) {
+            return null;
+        }
+        SlurmCli slurm = new SlurmCli();
+        if (!slurm.available()) {
+            throw new InvalidInputException("the campaign runs on Slurm (executor: slurm), but sbatch cannot be run here;"
+                    + " run archlab on a login node of the cluster (scripts/start-slurm.sh starts a one-machine cluster)");
+        }
+        try {
+            SlurmExecutor.checkSettings(slurm, config.slurm());
+        } catch (SlurmException e) {
+            throw new InvalidInputException("executor: " + e.getMessage());
+        }
+        return slurm;
     }
 
     private static boolean stoppedInStore(Store store, String campaignId) {

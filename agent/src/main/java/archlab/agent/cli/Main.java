@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
             StopCommand.class,
             ConsoleCommand.class,
             BrowseCommand.class,
+            WorkerCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeOnInvalidInput = ExitCodes.USAGE,

@@ -60,6 +60,7 @@ final class RunCommand implements Callable<Integer> {
             throw new InvalidInputException("the campaign file is invalid:\n  " + String.join("\n  ", e.problems()));
         }
         CampaignAssembly.settings(config);
+        CampaignAssembly.checkExecutor(config);
         if (CampaignConfig.LLM.equals(config.policy())) {
             CampaignAssembly.llmConfig(config);
         }

@@ -61,6 +61,7 @@ public final class Store implements AutoCloseable {
     private final Subroutines subroutines;
     private final PaperNotes paperNotes;
     private final SearchStats searchStats;
+    private final RemoteEvaluations remoteEvaluations;
 
     private Store(String url, Dialect dialect, ConnectionPool pool, Db db, boolean owner) {
         this.url = url;
@@ -77,6 +78,7 @@ public final class Store implements AutoCloseable {
         this.subroutines = new Subroutines(db);
         this.paperNotes = new PaperNotes(db);
         this.searchStats = new SearchStats(db);
+        this.remoteEvaluations = new RemoteEvaluations(db);
     }
 
     /**
@@ -257,6 +259,11 @@ public final class Store implements AutoCloseable {
     /** The search's tree, bandit, screening and value-model statistics (docs/search.md). */
     public SearchStats searchStats() {
         return searchStats;
+    }
+
+    /** Evaluations run as cluster jobs and the jobs submitted for them (docs/scale-out.md). */
+    public RemoteEvaluations remoteEvaluations() {
+        return remoteEvaluations;
     }
 
     /** The JDBC URL this store was opened with (after the H2 defaults were added). */
