@@ -93,4 +93,14 @@ class CanonicalHashPropertiesTest {
         assertThat(hash(changed)).as("hash unchanged by '%s'\n--- before:\n%s\n--- after:\n%s", m.what(), plain, changed)
                 .isNotEqualTo(hash(plain));
     }
+
+    /** Found by {@code allRewritesTogetherKeepTheHash} (seed 414): equal terms that differ in what they share. */
+    @org.junit.jupiter.api.Test
+    void twinOperandsThatShareDifferentlyHashAlikeInEitherOrder() {
+        String head = "block f(x):\n    a = x * 1.5\n    return a * 0.5\n\nmodel(tokens):\n    x = embed(tokens, 16)\n"
+                + "    v0 = f(x)\n    u = layernorm(v0)\n";
+        String tail = "    return lm_head(p + u)\n";
+        assertThat(hash(head + "    p = repeat(1, f, v0) * repeat(2, f, x)\n" + tail))
+                .isEqualTo(hash(head + "    p = repeat(2, f, x) * repeat(1, f, v0)\n" + tail));
+    }
 }

@@ -69,8 +69,9 @@ public final class CanonicalHash {
     static String serialise(ArchGraph g) {
         Merkle m = new Merkle(g);
         Map<OpNode, String> ctx = contextHashes(g, m);
+        Map<OpNode, String> deep = deepContextHashes(m, ctx);
         Comparator<OpNode> operandOrder = Comparator.<OpNode, String>comparing(m.hashes::get)
-                .thenComparing(ctx::get);
+                .thenComparing(ctx::get).thenComparing(deep::get);
 
         StringBuilder out = new StringBuilder();
         out.append("inputs ").append(g.inputs().size());
@@ -166,6 +167,28 @@ public final class CanonicalHash {
             }
         }
         return ctx;
+    }
+
+    /**
+     * A bottom-up hash of the context hashes of a node and everything below it. Two operands of a
+     * commutative op can be equal terms used alike and still differ in what they share below: in
+     * {@code a * b} with {@code a = f(f(x))}, {@code b = f(f(x))} and the inner {@code f(x)} of
+     * {@code a} also read elsewhere, writing {@code a} or {@code b} first changes where the back-reference
+     * to the shared node falls. This hash tells them apart (the property test found such a pair).
+     */
+    private static Map<OpNode, String> deepContextHashes(Merkle m, Map<OpNode, String> ctx) {
+        Map<OpNode, String> deep = new IdentityHashMap<>();
+        for (OpNode n : m.order) {
+            List<String> in = new ArrayList<>(n.inputs().size());
+            for (OpNode x : n.inputs()) {
+                in.add(deep.get(x));
+            }
+            if (n.commutative()) {
+                Collections.sort(in);
+            }
+            deep.put(n, sha256(ctx.get(n) + "(" + String.join(",", in) + ")"));
+        }
+        return deep;
     }
 
     /** Merkle hashes, computed over a topological order (operands first) of every node. */
