@@ -12,18 +12,20 @@ run() { # module, test classes, properties in them
     local module="$1" tests="$2" props="$3" tries
     tries="$(per "$props")"
     echo "fuzz: $module ($tests): $props properties x $tries tries" >&2
+    local log="/tmp/archlab-fuzz-$module-$tests.log"
     mvn -B -q -ntp -pl "$module" -am test -Dtest="$tests" -Dsurefire.failIfNoSpecifiedTests=false \
-        -Djqwik.tries.default="$tries" -Djqwik.reporting.onlyfailures=false 2>&1 | tee "/tmp/archlab-fuzz-$module.log" \
+        -Djqwik.tries.default="$tries" -Djqwik.reporting.onlyfailures=false 2>&1 | tee "$log" \
         | grep -E "tries =|FAIL|ERROR" || true
     local total
-    total="$(grep -E "^tries = " "/tmp/archlab-fuzz-$module.log" | awk '{s+=$3} END {print s+0}')"
-    if grep -q "FAILURE" "/tmp/archlab-fuzz-$module.log"; then
-        echo "fuzz: $module FAILED after $total inputs (see /tmp/archlab-fuzz-$module.log)" >&2
+    total="$(grep -E "^tries = " "$log" | awk '{s+=$3} END {print s+0}')"
+    if grep -q "FAILURE" "$log"; then
+        echo "fuzz: $module FAILED after $total inputs (see $log)" >&2
         exit 1
     fi
-    echo "fuzz: $module: $total generated inputs, all clean" >&2
+    echo "fuzz: $module $tests: $total generated inputs, all clean" >&2
 }
 
 run sandbox CheckerFuzzTest 5                      # the language's parser and validator
 run agent CampaignFileFuzzTest 3                   # the campaign YAML loader
 run knowledge-base JsonlImportFuzzTest 3           # the JSONL importer
+run agent BrowseApiFuzzTest 1                      # the browser's routes and API parameters
