@@ -30,7 +30,7 @@ YAML
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+trap 'cleanup; [[ -f "$dir/browser2.pid" ]] && kill "$(cat "$dir/browser2.pid")" 2>/dev/null || true' EXIT
 
 "$archlab" run "$dir/soak.yaml" --no-progress > "$dir/campaign.out" 2>&1 &
 campaign=$!
@@ -48,7 +48,7 @@ echo "soak: $minutes min on $run (campaign pid $campaign, browser pid $browser, 
 ( while kill -0 "$campaign" 2>/dev/null; do
     t=$(date +%s)
     for who in campaign browser; do
-        pid=$([[ $who == campaign ]] && echo "$campaign" || echo "$browser")
+        pid=$([[ $who == campaign ]] && echo "$campaign" || { [[ -f "$dir/browser2.pid" ]] && cat "$dir/browser2.pid" || echo "$browser"; })
         jstat -gc "$pid" 2>/dev/null | awk -v t="$t" -v w="$who" 'NR==2 {printf "%s,%s,%.1f\n", t, w, ($3+$4+$6+$8)/1024}'
     done >> "$dir/heap.csv"
     sleep 15
@@ -78,7 +78,7 @@ base = f"http://127.0.0.1:{port}"
 routes = [f"/api/c/{cid}", f"/api/c/{cid}/experiments?sort=fitness&dir=desc&size=50",
           f"/api/c/{cid}/experiments?status=done&q=decay", f"/api/c/{cid}/tree", f"/c/{cid}",
           f"/c/{cid}/experiments?page=2", f"/api/c/{cid}/knowledge"]
-lat, errors, rnd = {}, {}, random.Random(1)
+lat, errors, rnd, down = {}, {}, random.Random(1), 0
 def alive():
     try:
         os.kill(pid, 0); return True
@@ -103,17 +103,38 @@ while alive():
     except urllib.error.HTTPError as e:
         ok = False
     except Exception:
-        ok = False
+        # Connection refused: the browser is being restarted (the soak kills it once); not a failed request.
+        down += 1
+        time.sleep(0.5)
+        continue
     ms = (time.perf_counter() - t0) * 1000
     lat.setdefault(key, []).append(ms)
     if not ok:
         errors[key] = errors.get(key, 0) + 1
     time.sleep(0.125)
 with open(f"{out}/latency.json", "w") as f:
-    json.dump({"latency": lat, "errors": errors}, f)
+    json.dump({"latency": lat, "errors": errors, "unreachable": down}, f)
 PY
 load=$!
 pids+=("$load")
+
+# Halfway, the browser is SIGKILLed and started again, and one console session is SIGKILLed mid-command:
+# the campaign must not notice (it only shares the store with them).
+( sleep $((minutes * 30))
+  if kill -0 "$campaign" 2>/dev/null; then
+      kill -9 "$browser" 2>/dev/null || true
+      echo "browser killed at $(date +%s)" >> "$dir/kills.log"
+      "$archlab" browse "$run" --port "$port" > "$dir/browser2.out" 2>&1 &
+      echo $! > "$dir/browser2.pid"
+      ( printf '/status\n'; sleep 30 ) | "$archlab" console "$run" --every 1 > "$dir/console-killed.out" 2>&1 &
+      victim=$!
+      sleep 6
+      pkill -9 -P "$victim" 2>/dev/null || true
+      kill -9 "$victim" 2>/dev/null || true
+      pkill -9 -f "archlab.jar console $run --every 1" 2>/dev/null || true
+      echo "console killed at $(date +%s)" >> "$dir/kills.log"
+  fi ) &
+pids+=($!)
 
 wait "$campaign" || true
 wait "$load" || true
@@ -125,7 +146,7 @@ d = json.load(open(f"{out}/latency.json"))
 def pct(v, p):
     v = sorted(v); return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
 total = sum(len(v) for v in d["latency"].values())
-print(f"soak: {total} browser requests, {sum(d['errors'].values())} not 200")
+print(f"soak: {total} browser requests, {sum(d['errors'].values())} not 200, {d.get('unreachable', 0)} refused while the browser restarted")
 print("| route | requests | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|")
 for k in sorted(d["latency"]):
     v = d["latency"][k]
