@@ -49,7 +49,7 @@ echo "soak: $minutes min on $run (campaign pid $campaign, browser pid $browser, 
     t=$(date +%s)
     for who in campaign browser; do
         pid=$([[ $who == campaign ]] && echo "$campaign" || { [[ -f "$dir/browser2.pid" ]] && cat "$dir/browser2.pid" || echo "$browser"; })
-        jstat -gc "$pid" 2>/dev/null | awk -v t="$t" -v w="$who" 'NR==2 {printf "%s,%s,%.1f\n", t, w, ($3+$4+$6+$8)/1024}'
+        jstat -gc "$pid" 2>/dev/null | awk -v t="$t" -v w="$who" 'NR==2 {printf "%s,%s,%.1f,%.1f\n", t, w, ($3+$4+$6+$8)/1024, $8/1024}'
     done >> "$dir/heap.csv"
     sleep 15
   done ) &
@@ -64,8 +64,10 @@ pids+=($!)
         1) steer="/avoid softmax_attention" ;;
     esac
     printf '/status\n/best\n/tried decay\n/budget\n%s\n/directives\n/quit\n' "$steer" \
-        | timeout 120 "$archlab" console "$run" --every 0 >> "$dir/console.out" 2>&1 || echo "console session $i failed: $?" >> "$dir/console.errors"
-    [[ -n "$steer" ]] && echo "$steer" >> "$dir/directives.sent"
+        | timeout 120 "$archlab" console "$run" --every 0 > "$dir/session.out" 2>&1 || echo "console session $i failed: $?" >> "$dir/console.errors"
+    cat "$dir/session.out" >> "$dir/console.out"
+    # Counted as sent once the console said it stored it (after the campaign ends, it is read-only).
+    if [[ -n "$steer" ]] && grep -q "directive #[0-9]* stored" "$dir/session.out"; then echo "$steer" >> "$dir/directives.sent"; fi
     sleep 20
   done ) &
 pids+=($!)
@@ -153,11 +155,19 @@ for k in sorted(d["latency"]):
     print(f"| `{k}` | {len(v)} | {pct(v,50):.1f} | {pct(v,95):.1f} | {pct(v,99):.1f} |")
 heap = collections.defaultdict(list)
 for line in open(f"{out}/heap.csv"):
-    t, who, mb = line.strip().split(","); heap[who].append((int(t), float(mb)))
-print("| JVM | samples | first MB | min MB | max MB | last MB | mean of the last third MB |\n|---|---|---|---|---|---|---|")
+    t, who, mb, old = line.strip().split(","); heap[who].append((int(t), float(mb), float(old)))
+# Heap used swings with the young generation; the old generation after collections is what a leak grows.
+print("| JVM | samples | heap used min-max MB | old gen, first third MB | old gen, middle third MB | old gen, last third MB |")
+print("|---|---|---|---|---|---|")
 for who, xs in heap.items():
-    mbs = [m for _, m in xs]; third = mbs[len(mbs) * 2 // 3:] or mbs
-    print(f"| {who} | {len(mbs)} | {mbs[0]:.0f} | {min(mbs):.0f} | {max(mbs):.0f} | {mbs[-1]:.0f} | {sum(third)/len(third):.0f} |")
+    mbs = [m for _, m, _ in xs]; olds = [o for _, _, o in xs]; n = len(olds)
+    thirds = [olds[:n // 3] or olds, olds[n // 3:2 * n // 3] or olds, olds[2 * n // 3:] or olds]
+    mean = lambda v: sum(v) / len(v)
+    print(f"| {who} | {n} | {min(mbs):.0f}-{max(mbs):.0f} | {mean(thirds[0]):.0f} | {mean(thirds[1]):.0f} | {mean(thirds[2]):.0f} |")
+with open(f"{out}/heap-over-time.txt", "w") as f:
+    for who, xs in heap.items():
+        t0 = xs[0][0]
+        f.write(who + ": " + ", ".join(f"{(t - t0) // 60}m{(t - t0) % 60:02d}s {m:.0f}/{o:.0f}" for t, m, o in xs) + "\n")
 logs = "".join(open(p, errors="replace").read() for p in glob.glob(f"{out}/*.out") + [f"{run}/campaign.log"])
 locks = len(re.findall(r"(?i)lock(ed)? (timeout|wait)|LockTimeout|Timeout trying to lock|deadlock", logs))
 errs = len(re.findall(r"(?i)internal error|StoreException|could not do that", logs))
@@ -165,7 +175,7 @@ print(f"soak: {locks} lock errors, {errs} store or internal errors in the logs")
 open(f"{out}/errors.count", "w").write(str(locks + errs + sum(d["errors"].values())))
 PY
 sent=$(wc -l < "$dir/directives.sent" 2>/dev/null || echo 0)
-stored=$(printf '/directives\n/quit\n' | "$archlab" console "$run" --every 0 2>/dev/null | grep -cE '^#[0-9]+ ' || true)
+stored=$(printf '/directives\n/quit\n' | "$archlab" console "$run" --every 0 2>/dev/null | grep -cE '(^|> )#[0-9]+ ' || true)
 echo "soak: $sent directives sent by the console, $stored stored ($((sent - stored)) lost)"
 failed=$(cat "$dir/console.errors" 2>/dev/null | wc -l)
 echo "soak: $failed console sessions failed"
