@@ -174,12 +174,15 @@ errs = len(re.findall(r"(?i)internal error|StoreException|could not do that", lo
 print(f"soak: {locks} lock errors, {errs} store or internal errors in the logs")
 open(f"{out}/errors.count", "w").write(str(locks + errs + sum(d["errors"].values())))
 PY
-sent=$(wc -l < "$dir/directives.sent" 2>/dev/null || echo 0)
+sent=0
+if [[ -f "$dir/directives.sent" ]]; then sent=$(wc -l < "$dir/directives.sent"); fi
 stored=$(printf '/directives\n/quit\n' | "$archlab" console "$run" --every 0 2>/dev/null | grep -cE '(^|> )#[0-9]+ ' || true)
 echo "soak: $sent directives sent by the console, $stored stored ($((sent - stored)) lost)"
-failed=$(cat "$dir/console.errors" 2>/dev/null | wc -l)
+failed=0
+if [[ -f "$dir/console.errors" ]]; then failed=$(wc -l < "$dir/console.errors"); fi
 echo "soak: $failed console sessions failed"
-"$archlab" status "$run" | head -3
+"$archlab" status "$run" > "$dir/status.txt"
+head -n 3 "$dir/status.txt"
 bad=$(cat "$dir/errors.count")
 if (( bad > 0 || sent != stored || failed > 0 )); then
     echo "soak: FAILED ($bad errors, $((sent - stored)) directives lost, $failed console sessions failed)" >&2
