@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  */
 final class DirectivesInForce {
     private static final Pattern CALL = Pattern.compile("\\b([A-Za-z_][A-Za-z0-9_]*)\\s*\\(");
+    private static final Pattern COUNTED_PART = Pattern.compile("(\\d+) (.+)");
 
     /** A standing rule and the directive it came from. */
     record Rule(long directive, int seq, String target) {
@@ -224,7 +225,7 @@ final class DirectivesInForce {
             return;
         }
         for (String part : d.effect().split("; ")) {
-            Matcher m = Pattern.compile("(\\d+) (.+)").matcher(part);
+            Matcher m = COUNTED_PART.matcher(part);
             if (m.matches() && COUNTED.containsKey(m.group(2))) {
                 counts.computeIfAbsent(d.id(), k -> new LinkedHashMap<>())
                         .put(COUNTED.get(m.group(2)), Integer.parseInt(m.group(1)));

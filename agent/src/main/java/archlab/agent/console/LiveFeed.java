@@ -10,6 +10,7 @@ import archlab.knowledge.store.ExperimentStatus;
 import archlab.knowledge.store.Store;
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,6 +31,7 @@ final class LiveFeed {
     private final Set<String> seen = new HashSet<>();
     private final Map<Long, DirectiveStatus> directives = new HashMap<>();
     private CampaignStatus status;
+    private Instant lastChange;
 
     LiveFeed(Store store, String campaignId) {
         this.store = store;
@@ -41,8 +43,14 @@ final class LiveFeed {
     List<String> poll() {
         boolean first = status == null;
         List<String> out = new ArrayList<>();
-        for (Experiment e : store.experiments().list(ExperimentQuery.campaign(campaignId)
-                .statuses(ExperimentStatus.DONE, ExperimentStatus.FAILED, ExperimentStatus.PRUNED))) {
+        // Listing the finished experiments is the costly read; skip it while nothing has changed.
+        Instant changed = store.experiments().lastChange(campaignId);
+        boolean experimentsChanged = first || !java.util.Objects.equals(changed, lastChange);
+        lastChange = changed;
+        List<Experiment> finished = !experimentsChanged ? List.of() : store.experiments().list(
+                ExperimentQuery.campaign(campaignId).statuses(ExperimentStatus.DONE, ExperimentStatus.FAILED,
+                        ExperimentStatus.PRUNED));
+        for (Experiment e : finished) {
             String key = e.id() + "@" + e.stage() + "@" + e.status();
             if (seen.add(key) && !first) {
                 out.add(line(e));
