@@ -16,7 +16,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * ResearchTools tools = ResearchTools.builder(store, campaignId)
- *         .papers(PaperIndex.build(PaperNotes.load(null).strict()))
+ *         .papers(PaperIndex.build(PaperLibrary.load(null).strict()))
  *         .embedder(new MiniLmTextEmbedder())
  *         .build();
  * tools.papers().search("recall falls with sequence length", 5).slugs();

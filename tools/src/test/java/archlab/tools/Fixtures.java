@@ -2,7 +2,7 @@ package archlab.tools;
 
 import archlab.knowledge.papers.MiniLmEmbedder;
 import archlab.knowledge.papers.PaperIndex;
-import archlab.knowledge.papers.PaperNotes;
+import archlab.knowledge.papers.PaperLibrary;
 import archlab.knowledge.store.Campaign;
 import archlab.knowledge.store.Experiment;
 import archlab.knowledge.store.ExperimentStatus;
@@ -39,7 +39,7 @@ final class Fixtures {
     /** The real notes with all-MiniLM-L6-v2, embeddings cached under target/ so later runs read them back. */
     static synchronized PaperIndex papers() {
         if (papers == null) {
-            papers = PaperIndex.build(PaperNotes.fromClasspath().strict(), MiniLmEmbedder.get(),
+            papers = PaperIndex.build(PaperLibrary.fromClasspath().strict(), MiniLmEmbedder.get(),
                     Path.of("target", "paper-embeddings"));
         }
         return papers;

@@ -1,6 +1,6 @@
 package archlab.agent.browser;
 
-import archlab.knowledge.papers.PaperNotes;
+import archlab.knowledge.papers.PaperLibrary;
 import archlab.knowledge.store.Insight;
 import archlab.knowledge.store.Subroutine;
 import java.util.ArrayList;
@@ -57,7 +57,7 @@ final class KnowledgeView {
         }
         List<Paper> papers = new ArrayList<>();
         String source;
-        List<archlab.knowledge.store.PaperNote> stored = bc.store().paperNotes().list();
+        List<archlab.knowledge.store.PaperNoteRow> stored = bc.store().paperNotes().list();
         if (!stored.isEmpty()) {
             source = "the store";
             stored.forEach(p -> papers.add(new Paper(p.id(), p.title(), p.authors(), p.year(), p.arxiv(), p.tags())));
@@ -96,7 +96,7 @@ final class KnowledgeView {
         if (library == null) {
             List<Paper> l = new ArrayList<>();
             try {
-                for (archlab.knowledge.papers.PaperNote n : PaperNotes.load(null).notes()) {
+                for (archlab.knowledge.papers.PaperNote n : PaperLibrary.load(null).notes()) {
                     l.add(new Paper(n.slug(), n.title(), String.join(", ", n.authors()), n.year(), n.arxiv(), n.tags()));
                 }
             } catch (RuntimeException e) {

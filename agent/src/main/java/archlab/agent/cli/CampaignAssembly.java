@@ -13,6 +13,7 @@ import archlab.agent.llm.LlmConfig;
 import archlab.agent.llm.LlmLayer;
 import archlab.agent.llm.Llms;
 import archlab.agent.llm.Prompts;
+import archlab.agent.llm.ReplayCache;
 import archlab.agent.research.CodingGate;
 import archlab.agent.research.NoveltyGate;
 import archlab.agent.research.ResearchPolicy;
@@ -28,7 +29,7 @@ import archlab.agent.search.SearchStrategy;
 import archlab.agent.search.StoreJournal;
 import archlab.knowledge.papers.MiniLmEmbedder;
 import archlab.knowledge.papers.PaperIndex;
-import archlab.knowledge.papers.PaperNotes;
+import archlab.knowledge.papers.PaperLibrary;
 import archlab.knowledge.store.Store;
 import archlab.tools.ResearchTools;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -58,7 +59,7 @@ final class CampaignAssembly implements AutoCloseable {
     private final Sandbox smokeSandbox;
 
     CampaignAssembly(CampaignConfig config, RunFolder folder, Store store, String campaignId, CampaignEvents events) {
-        PaperNotes.Library notes = PaperNotes.load(null);
+        PaperLibrary.Contents notes = PaperLibrary.load(null);
         PaperIndex papers = notes.notes().isEmpty() ? null
                 : PaperIndex.build(notes.notes(), MiniLmEmbedder.get(), PaperIndex.defaultCacheDir());
         ResearchTools tools = ResearchTools.builder(store, campaignId).papers(papers).build();
@@ -136,7 +137,8 @@ final class CampaignAssembly implements AutoCloseable {
         if (!CampaignConfig.LLM.equals(config.policy())) {
             return OfflinePolicy.builder(tools).seed(config.seed()).build();
         }
-        LlmLayer llm = Llms.create(llmConfig(config), store, campaignId, null);
+        LlmLayer llm = Llms.builder(llmConfig(config)).ledger(store.llmCalls()).campaign(campaignId)
+                .replayCache(ReplayCache.forUser(System::getenv).orElse(null)).build();
         NoveltyGate novelty = new NoveltyGate(store.experiments(), new MiniLmTextEmbedder(), NoveltyGate.DEFAULT_THRESHOLD);
         CodingGate gate = new CodingGate(SandboxSmokeTrainer.forTask(smokeSandbox, config.primaryTask().name(),
                 config.primaryTask().options()), novelty);

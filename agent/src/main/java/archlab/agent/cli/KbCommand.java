@@ -3,7 +3,7 @@ package archlab.agent.cli;
 import archlab.knowledge.papers.MiniLmEmbedder;
 import archlab.knowledge.papers.PaperIndex;
 import archlab.knowledge.papers.PaperNoteException;
-import archlab.knowledge.papers.PaperNotes;
+import archlab.knowledge.papers.PaperLibrary;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -82,9 +82,9 @@ final class KbCommand implements Callable<Integer> {
             }
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            PaperNotes.Library library;
+            PaperLibrary.Contents library;
             try {
-                library = PaperNotes.load(papers);
+                library = PaperLibrary.load(papers);
             } catch (UncheckedIOException e) {
                 throw new InvalidInputException(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
             }

@@ -1,6 +1,9 @@
 package archlab.agent.cli;
 
+import archlab.agent.campaign.LlmCost;
+import archlab.agent.campaign.ResearchRecord;
 import archlab.agent.campaign.Standings;
+import archlab.agent.research.JudgeScore;
 import archlab.knowledge.store.Campaign;
 import archlab.knowledge.store.Evaluation;
 import archlab.knowledge.store.Experiment;
@@ -79,6 +82,17 @@ final class ShowCommand implements Callable<Integer> {
                 o.put("tokens", e.tokens());
                 o.put("money", e.money());
                 o.set("extra", Standings.extra(e));
+                LlmCost llm = LlmCost.of(store, e);
+                ObjectNode l = o.putObject("llm");
+                l.put("calls", llm.own().calls());
+                l.put("tokens", llm.tokens());
+                l.put("cost", llm.cost());
+                l.put("shared_cost", llm.sharedCost());
+                l.put("shared_over", llm.siblings());
+                JudgeScore judge = ResearchRecord.of(e).judge();
+                if (judge != null) {
+                    o.set("judge", StatusCommand.JSON.valueToTree(judge));
+                }
                 out.println(StatusCommand.JSON.writeValueAsString(o));
             } else {
                 out.printf(Locale.ROOT, "experiment %s%s: %s%n", e.id(), e.name() == null ? "" : " (" + e.name() + ")",
@@ -102,6 +116,15 @@ final class ShowCommand implements Callable<Integer> {
                         e.wallSeconds() == null ? "-" : String.format(Locale.ROOT, "%.1f", e.wallSeconds()),
                         e.tokens() == null ? "0" : e.tokens().toString(),
                         e.money() == null ? "0" : String.format(Locale.ROOT, "%.4f", e.money()));
+                LlmCost llm = LlmCost.of(store, e);
+                if (llm.own().calls() + llm.shared().calls() > 0) {
+                    out.println("llm        " + llm.describe());
+                }
+                JudgeScore judge = ResearchRecord.of(e).judge();
+                if (judge != null) {
+                    out.printf(Locale.ROOT, "judge      novelty %.2f, soundness %.2f, complexity %.2f (a cost): %s%n",
+                            judge.novelty(), judge.soundness(), judge.complexity(), judge.rationale());
+                }
                 if (e.analysis() != null) {
                     out.println("analysis");
                     out.println(StatusCommand.JSON.writeValueAsString(StatusCommand.parse(e.analysis())).indent(4).stripTrailing());

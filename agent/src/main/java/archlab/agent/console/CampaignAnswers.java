@@ -289,19 +289,8 @@ final class CampaignAnswers {
         if (config == null) {
             return null;
         }
-        CampaignConfig.Budget b = config.budget();
-        for (Directive d : store.directives().list(campaignId)) {
-            if (d.status() != archlab.knowledge.store.DirectiveStatus.APPLIED || d.structured() == null) {
-                continue;
-            }
-            JsonNode s = parse(d.structured());
-            if ("budget".equals(s.path("kind").asText())) {
-                b = new CampaignConfig.Budget(s.hasNonNull("experiments") ? s.get("experiments").asInt() : b.experiments(),
-                        s.hasNonNull("wallClockSeconds") ? java.time.Duration.ofSeconds(s.get("wallClockSeconds").asLong())
-                                : b.wallClock(), b.tokens(), b.money());
-            }
-        }
-        return b;
+        return archlab.agent.campaign.CampaignDirectives.budgetInForce(config.budget(),
+                store.directives().list(campaignId));
     }
 
     String directives() {

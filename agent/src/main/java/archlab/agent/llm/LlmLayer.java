@@ -83,13 +83,16 @@ public final class LlmLayer implements Llm {
     private final Map<Role, RoleModel> models;
     private final Secrets secrets;
     private final TokenCountEstimator estimator;
+    /** Answers shared with the user's other run folders; null when there is none. */
+    private final ReplayCache replayCache;
     private final List<String> warnings = new CopyOnWriteArrayList<>();
     private final Set<String> unpriced = ConcurrentHashMap.newKeySet();
     private final AtomicLong localTokens = new AtomicLong();
     private final DoubleAdder localCost = new DoubleAdder();
 
     LlmLayer(LlmConfig config, LlmCalls ledger, String campaignId, Prompts prompts, Prices prices,
-             Resilience resilience, Map<Role, RoleModel> models, Secrets secrets, TokenCountEstimator estimator) {
+             Resilience resilience, Map<Role, RoleModel> models, Secrets secrets, TokenCountEstimator estimator,
+             ReplayCache replayCache) {
         this.config = config;
         this.ledger = ledger;
         this.campaignId = campaignId;
@@ -99,6 +102,7 @@ public final class LlmLayer implements Llm {
         this.models = Map.copyOf(models);
         this.secrets = secrets;
         this.estimator = estimator;
+        this.replayCache = replayCache;
     }
 
     @Override
@@ -213,6 +217,11 @@ public final class LlmLayer implements Llm {
                             0, 0, 0, 0, true, false);
                 }
             }
+            Optional<ReplayCache.Entry> shared = replayCache == null ? Optional.empty() : replayCache.find(hash);
+            if (shared.isPresent() && ANSWERED.contains(shared.get().outcome())) {
+                return new Exchange(hash, prompt, Transcript.reply(shared.get().response(),
+                        shared.get().outcome().equals(TOOL_CALLS)), 0, 0, 0, 0, true, false);
+            }
         }
         checkBudget(call, messages, specs, hash, prompt);
 
@@ -304,6 +313,14 @@ public final class LlmLayer implements Llm {
         } else {
             insert(call, ex.hash(), ex.prompt(), response, ex.tokensIn(), ex.tokensOut(), ex.cost(), ex.latencyMs(),
                     outcome);
+            if (replayCache != null && config.replay() && ANSWERED.contains(outcome)) {
+                replayCache.put(ex.hash(), new ReplayCache.Entry(outcome, response)).ifPresent(problem -> {
+                    if (warnings.size() < 20 && !warnings.contains(problem)) {
+                        warnings.add(problem);
+                        LOG.warn(problem);
+                    }
+                });
+            }
         }
     }
 

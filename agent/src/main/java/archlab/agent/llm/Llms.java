@@ -52,6 +52,7 @@ public final class Llms {
         private Prices prices;
         private Function<String, String> environment = System::getenv;
         private Clock clock = Clock.systemUTC();
+        private ReplayCache replayCache;
 
         private Builder(LlmConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -97,6 +98,15 @@ public final class Llms {
             return this;
         }
 
+        /**
+         * A replay cache shared across run folders ({@link ReplayCache#forUser}), asked after the ledger's own
+         * calls; none by default, so that tests and tools that build a layer share nothing by accident.
+         */
+        public Builder replayCache(ReplayCache cache) {
+            this.replayCache = cache;
+            return this;
+        }
+
         public LlmLayer build() {
             Objects.requireNonNull(ledger, "ledger: the store's llmCalls(), where every call is recorded");
             Secrets secrets = new Secrets();
@@ -112,7 +122,7 @@ public final class Llms {
             }
             return new LlmLayer(config, ledger, campaignId, prompts != null ? prompts : Prompts.standard(),
                     prices != null ? prices : Prices.resolve(config.prices()), new Resilience(config, clock, secrets),
-                    models, secrets, new OpenAiTokenCountEstimator(OpenAiChatModelName.GPT_4_O));
+                    models, secrets, new OpenAiTokenCountEstimator(OpenAiChatModelName.GPT_4_O), replayCache);
         }
 
         private ChatModel chatModel(Role role, ModelSettings s, Secrets secrets) {

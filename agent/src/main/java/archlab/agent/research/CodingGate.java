@@ -91,7 +91,7 @@ public final class CodingGate {
             Optional<Experiment> twin = novelty.duplicateOf(context.campaignId(), d.canonicalHash());
             if (twin.isPresent()) {
                 Experiment e = twin.get();
-                return new Verdict(DUPLICATE, "this definition computes exactly what experiment " + e.id()
+                return new Verdict(DUPLICATE, "this definition computes exactly what experiment " + handle(e)
                         + (e.hypothesis().title() != null ? " (\"" + e.hypothesis().title() + "\")" : "")
                         + " computes (the same canonical hash); it was already tried in this campaign."
                         + " Renaming values, reordering lines or reformatting does not change the architecture:"
@@ -118,7 +118,7 @@ public final class CodingGate {
                 same = diff.isEmpty();
             }
             if (same) {
-                return Optional.of("this definition computes exactly what its parent " + parent.id()
+                return Optional.of("this definition computes exactly what its parent " + handle(parent)
                         + " computes (the same canonical hash, no structural change), so it cannot test \""
                         + proposal.title() + "\". Renaming values, reordering lines or reformatting does not"
                         + " change the architecture: make the change the hypothesis describes.");
@@ -217,5 +217,10 @@ public final class CodingGate {
             shown++;
         }
         return s.toString();
+    }
+
+    /** An experiment as the coder's feedback names it: its campaign-local name, as the prompts do. */
+    private static String handle(Experiment e) {
+        return e.name() != null && !e.name().isBlank() ? e.name() : e.id();
     }
 }

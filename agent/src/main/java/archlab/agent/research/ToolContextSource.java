@@ -93,7 +93,14 @@ public final class ToolContextSource implements ContextSource {
 
     private List<SimilarHit> nearest(Experiment node) {
         try {
-            return tools.similar().similarToExperiment(node.id(), similar).hits();
+            // Hits name experiments by their campaign-local names, as everything agents read does (an id is random
+            // and would make the prompt differ between two runs of one campaign).
+            return tools.similar().similarToExperiment(node.id(), similar).hits().stream()
+                    .map(h -> new SimilarHit(tools.store().experiments().find(h.experimentId())
+                            .map(e -> e.name() != null && !e.name().isBlank() ? e.name() : e.id())
+                            .orElse(h.experimentId()), h.score(), h.duplicate(), h.graphScore(), h.textScore(),
+                            h.outcome()))
+                    .toList();
         } catch (IllegalArgumentException e) {
             return List.of(); // the node is not stored (a caller's own record): nothing to compare with
         }

@@ -34,7 +34,7 @@ class ConsoleOverWireTest extends WireMockLlmTest {
                 .hypothesis(new Hypothesis("Delta rule", "erase before write", "recall"))
                 .status(ExperimentStatus.FAILED).failure("diverged", "loss became NaN at step 120").build());
         LlmLayer llm = Llms.builder(openAi().build()).ledger(store.llmCalls()).campaign(campaign)
-                .prompts(ResearchCycleOverWireTest.REAL_PROMPTS).prices(PRICES).environment(ENV::get).build();
+                .prompts(java.nio.file.Path.of("../prompts")).prices(PRICES).environment(ENV::get).build();
         ResearchTools tools = ResearchTools.builder(store, campaign).build();
         session = new ConsoleSession(store, campaign, null, LlmInterpreter.over(llm, tools, null), null);
     }

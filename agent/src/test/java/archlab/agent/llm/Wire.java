@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * Response bodies as OpenAI's chat-completions API and Anthropic's messages API send them, field for
  * field (ids, usage details, error envelopes), for the WireMock servers of the LLM tests.
  */
-final class Wire {
+public final class Wire {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static int counter;
 
@@ -19,7 +19,7 @@ final class Wire {
     record ToolCall(String id, String name, String arguments) {
     }
 
-    static String openAiCompletion(String model, String content, int promptTokens, int completionTokens) {
+    public static String openAiCompletion(String model, String content, int promptTokens, int completionTokens) {
         ObjectNode body = openAiEnvelope(model, promptTokens, completionTokens);
         ObjectNode choice = ((ArrayNode) body.get("choices")).addObject();
         choice.put("index", 0);

@@ -3,7 +3,7 @@ package archlab.evaluators.fitness;
 import java.util.Objects;
 
 /**
- * Scores a measured metric against a fixed baseline, as DESIGN.md's fitness: relative improvement,
+ * Scores a measured metric against a fixed baseline (docs/fitness.md): relative improvement,
  * squashed to (0, 1), optionally mixed with the judge's score. Improvement over the average random
  * architecture is reported beside it, because "NAS evaluation is frustratingly hard" (Yang et al.)
  * showed that gains over a weak baseline often vanish against random sampling.

@@ -52,7 +52,7 @@ final class BlockWriter {
     }
 
     /** The block's text, without comments. */
-    static String write(PatternGraph g, Coder.Canon canon, String name) throws Unwritable {
+    static String write(PatternGraph g, PatternCode.Canon canon, String name) throws Unwritable {
         Map<Integer, Expr> exprOf = new HashMap<>();
         List<Arg> args = new ArrayList<>();
         for (int i = 0; i < canon.placeholders.size(); i++) {
@@ -102,7 +102,7 @@ final class BlockWriter {
         return i < 26 ? base : base + (i / 26);
     }
 
-    private static Expr expression(PatternGraph g, int v, Coder.Canon canon, Map<Integer, Expr> exprOf)
+    private static Expr expression(PatternGraph g, int v, PatternCode.Canon canon, Map<Integer, Expr> exprOf)
             throws Unwritable {
         OpNode n = g.nodes[v];
         String op = n.op();
@@ -227,7 +227,7 @@ final class BlockWriter {
      * A definition that calls the block on inputs of the representative's shapes and turns its result into
      * logits, or null when an input or the result has a shape this cannot build.
      */
-    static String wrapper(PatternGraph g, Coder.Canon canon, String blockName) {
+    static String wrapper(PatternGraph g, PatternCode.Canon canon, String blockName) {
         List<String> lines = new ArrayList<>();
         List<String> argExprs = new ArrayList<>();
         boolean[] usesH = {false};

@@ -7,7 +7,7 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The canonical code of a pattern in a graph, as the miner computes it (see {@link Coder}): equal for
+ * The canonical code of a pattern in a graph, as the miner computes it (see {@link PatternCode}): equal for
  * every occurrence of the same ops, attributes, relative sizes and wiring, whatever the graph around it,
  * the names, or the input widths.
  */
@@ -61,6 +61,6 @@ public final class SubgraphCode {
         }
         // Every member must reach the root through members: the single sink guarantees it in a DAG.
         int[] arr = members.stream().mapToInt(Integer::intValue).toArray();
-        return new Coder(g).code(arr, arr.length, root);
+        return new PatternCode(g).code(arr, arr.length, root);
     }
 }

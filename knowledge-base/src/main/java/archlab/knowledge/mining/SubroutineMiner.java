@@ -29,7 +29,7 @@ import java.util.Set;
  * <ol>
  * <li><b>Enumerate.</b> In every graph, from every op as root, every pattern of {@code minOps..maxOps}
  *     ops that grows from the root along operand edges ({@link Enumerator}); its canonical code
- *     ({@link Coder}) names it independently of the graph it sits in. Support counts experiments, not
+ *     ({@link PatternCode}) names it independently of the graph it sits in. Support counts experiments, not
  *     occurrences.</li>
  * <li><b>Frequent.</b> The best experiments (the top {@code bestFraction} of the successful ones by
  *     fitness) are the mining set: a pattern is frequent when at least {@code max(minSupport,
@@ -182,7 +182,7 @@ public final class SubroutineMiner {
                 continue;
             }
             PatternGraph g = graphs[gi];
-            Coder coder = new Coder(g);
+            PatternCode coder = new PatternCode(g);
             Enumerator en = new Enumerator(g, options.maxOps(), options.maxPerRoot());
             int graphIndex = gi;
             for (int r = 0; r < g.size; r++) {
@@ -462,7 +462,7 @@ public final class SubroutineMiner {
         long rootLabel = graphs[table.repGraph[s]].labelHash[table.repRoot[s]];
         long code = table.code[s];
         int ops = table.ops[s];
-        Coder coder = new Coder(g);
+        PatternCode coder = new PatternCode(g);
         Enumerator en = new Enumerator(g, ops, options.maxPerRoot());
         List<int[]> out = new ArrayList<>();
         for (int r = 0; r < g.size; r++) {
@@ -507,7 +507,7 @@ public final class SubroutineMiner {
     }
 
     private int[] find(PatternGraph g, int root, long code, int ops) {
-        Coder coder = new Coder(g);
+        PatternCode coder = new PatternCode(g);
         Enumerator en = new Enumerator(g, ops, Integer.MAX_VALUE);
         int[][] found = {null};
         en.enumerate(root, (members, count, r) -> {
@@ -531,7 +531,7 @@ public final class SubroutineMiner {
         }
         int[] members = instance(s, table, graphs, instances);
         PatternGraph g = graphs[table.repGraph[s]];
-        Coder coder = new Coder(g);
+        PatternCode coder = new PatternCode(g);
         Enumerator en = new Enumerator(g, members.length, Integer.MAX_VALUE);
         en.restrictTo(members);
         Set<Long> out = new HashSet<>();
@@ -550,7 +550,7 @@ public final class SubroutineMiner {
                                   Map<Integer, int[]> instances, double[] fitness, boolean[] hasFitness) {
         int[] members = instance(c.slot, table, graphs, instances);
         PatternGraph g = graphs[table.repGraph[c.slot]];
-        Coder.Canon canon = new Coder(g).canon(members, members.length, table.repRoot[c.slot]);
+        PatternCode.Canon canon = new PatternCode(g).canon(members, members.length, table.repRoot[c.slot]);
         if (canon.placeholders.isEmpty()) {
             return null; // a constant expression of weights: no inputs, no block
         }
@@ -603,7 +603,7 @@ public final class SubroutineMiner {
      * Whether a written block checks when called, and expands to the pattern: a definition calls it on inputs
      * of the representative's shapes; it must check, and the ops of the call must have the pattern's code.
      */
-    static boolean checks(PatternGraph g, Coder.Canon canon, String name, String block, long code) {
+    static boolean checks(PatternGraph g, PatternCode.Canon canon, String name, String block, long code) {
         String wrapper = BlockWriter.wrapper(g, canon, name);
         if (wrapper == null) {
             return false;
@@ -656,7 +656,7 @@ public final class SubroutineMiner {
         }
         maxOps = Math.min(maxOps, 8);
         PatternGraph g = new PatternGraph(graph);
-        Coder coder = new Coder(g);
+        PatternCode coder = new PatternCode(g);
         Enumerator en = new Enumerator(g, maxOps, Integer.MAX_VALUE);
         Map<Long, Integer> counts = new LinkedHashMap<>();
         int least = minOps;

@@ -81,6 +81,47 @@ public final class LlmCalls {
                 p -> p.setString(1, experimentId), LlmCalls::read));
     }
 
+    /** The newest call's id, or 0: a mark from which {@link #link} attributes the calls made since. */
+    public long lastId() {
+        return db.run(c -> Db.query(c, "SELECT COALESCE(MAX(id), 0) FROM llm_call", p -> { }, rs -> rs.getLong(1))
+                .get(0));
+    }
+
+    /**
+     * Attributes the campaign's planner and coder calls with ids in ({@code afterId}, {@code upToId}] that
+     * belong to no experiment yet: to {@code experimentId} (null leaves them unlinked) as part of expanding
+     * {@code expandedId}. Returns how many rows changed.
+     */
+    public int link(String campaignId, long afterId, long upToId, String experimentId, String expandedId) {
+        return db.run(c -> {
+            try (java.sql.PreparedStatement p = c.prepareStatement("UPDATE llm_call SET experiment_id ="
+                    + " COALESCE(?, experiment_id), expanded_id = ? WHERE campaign_id = ? AND id > ? AND id <= ?"
+                    + " AND role IN ('planner', 'coder') AND experiment_id IS NULL")) {
+                Db.setString(p, 1, experimentId);
+                Db.setString(p, 2, expandedId);
+                p.setString(3, campaignId);
+                p.setLong(4, afterId);
+                p.setLong(5, upToId);
+                return p.executeUpdate();
+            }
+        });
+    }
+
+    /** What the calls linked to one experiment cost. */
+    public Spend spendOfExperiment(String experimentId) {
+        return db.run(c -> Db.query(c, "SELECT COUNT(*), COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0),"
+                + " COALESCE(SUM(cost), 0) FROM llm_call WHERE experiment_id = ?", p -> p.setString(1, experimentId),
+                rs -> new Spend(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getDouble(4))).get(0));
+    }
+
+    /** What expanding one node cost beyond its children's own calls: its planner calls and unchosen codings. */
+    public Spend spendOfExpansion(String expandedId) {
+        return db.run(c -> Db.query(c, "SELECT COUNT(*), COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0),"
+                + " COALESCE(SUM(cost), 0) FROM llm_call WHERE expanded_id = ? AND experiment_id IS NULL",
+                p -> p.setString(1, expandedId),
+                rs -> new Spend(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getDouble(4))).get(0));
+    }
+
     /** What a campaign's calls cost: the ledger a resumed campaign starts its budget from. */
     public Spend spend(String campaignId) {
         return db.run(c -> Db.query(c, "SELECT COUNT(*), COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0),"

@@ -59,7 +59,7 @@ public final class Store implements AutoCloseable {
     private final Directives directives;
     private final Insights insights;
     private final Subroutines subroutines;
-    private final PaperNotes paperNotes;
+    private final PaperNoteRows paperNotes;
     private final SearchStats searchStats;
     private final RemoteEvaluations remoteEvaluations;
 
@@ -76,7 +76,7 @@ public final class Store implements AutoCloseable {
         this.directives = new Directives(db);
         this.insights = new Insights(db);
         this.subroutines = new Subroutines(db);
-        this.paperNotes = new PaperNotes(db);
+        this.paperNotes = new PaperNoteRows(db);
         this.searchStats = new SearchStats(db);
         this.remoteEvaluations = new RemoteEvaluations(db);
     }
@@ -252,7 +252,7 @@ public final class Store implements AutoCloseable {
         return subroutines;
     }
 
-    public PaperNotes paperNotes() {
+    public PaperNoteRows paperNotes() {
         return paperNotes;
     }
 

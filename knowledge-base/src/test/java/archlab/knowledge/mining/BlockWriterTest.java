@@ -60,7 +60,7 @@ class BlockWriterTest {
         int[] members = ops.stream().filter(n -> PatternGraph.kindOf(n) == PatternGraph.OP)
                 .mapToInt(n -> pg.index.get(n)).toArray();
         int root = SubgraphCodeTestSupport.root(pg, members);
-        Coder.Canon canon = new Coder(pg).canon(members, members.length, root);
+        PatternCode.Canon canon = new PatternCode(pg).canon(members, members.length, root);
         assertThat(canon.code).isEqualTo(code);
         String name = MinedSubroutine.nameFor(Hash64.hex(code));
         String block = BlockWriter.write(pg, canon, name);
@@ -71,7 +71,7 @@ class BlockWriterTest {
         List<OpNode> wops = scope(wide, "probe");
         int[] wmembers = wops.stream().filter(n -> PatternGraph.kindOf(n) == PatternGraph.OP)
                 .mapToInt(n -> wpg.index.get(n)).toArray();
-        Coder.Canon wcanon = new Coder(wpg).canon(wmembers, wmembers.length, SubgraphCodeTestSupport.root(wpg, wmembers));
+        PatternCode.Canon wcanon = new PatternCode(wpg).canon(wmembers, wmembers.length, SubgraphCodeTestSupport.root(wpg, wmembers));
         if (wcanon.code == code) {
             assertThat(BlockWriter.write(wpg, wcanon, name)).isEqualTo(block);
         }

@@ -178,14 +178,14 @@ class PaperNoteParserTest {
         Files.write(dir.resolve("latin1.md"), new byte[] {'-', '-', '-', '\n', (byte) 0xE9, '\n'});
         Files.writeString(dir.resolve("notes.txt"), "not a note", StandardCharsets.UTF_8);
 
-        PaperNotes.Library lib = PaperNotes.fromDirectory(dir);
+        PaperLibrary.Contents lib = PaperLibrary.fromDirectory(dir);
         assertThat(lib.notes()).extracting(PaperNote::slug).containsExactly("nas-eval", "zoology");
         assertThat(lib.problems()).extracting(PaperNoteException::getMessage).satisfiesExactly(
                 m -> assertThat(m).endsWith("broken.md:4: front matter: 'year' must be a four-digit year such as 2023,"
                         + " got 'soon'"),
                 m -> assertThat(m).endsWith("latin1.md: is not UTF-8 text"));
         assertThatThrownBy(lib::strict).isInstanceOf(PaperNoteException.class).hasMessageContaining("broken.md:4");
-        assertThat(PaperNotes.load(dir).notes()).hasSize(2);
+        assertThat(PaperLibrary.load(dir).notes()).hasSize(2);
     }
 
     @Test
@@ -193,7 +193,7 @@ class PaperNoteParserTest {
         Path papers = Files.createDirectories(dir.resolve("checkout/knowledge-base/papers"));
         Files.writeString(papers.resolve("zoology.md"), GOOD, StandardCharsets.UTF_8);
         Path deep = Files.createDirectories(dir.resolve("checkout/agent/target/lib"));
-        assertThat(PaperNotes.findRepoFolder(deep)).isEqualTo(papers);
-        assertThat(PaperNotes.findRepoFolder(dir)).isNull();
+        assertThat(PaperLibrary.findRepoFolder(deep)).isEqualTo(papers);
+        assertThat(PaperLibrary.findRepoFolder(dir)).isNull();
     }
 }

@@ -21,12 +21,12 @@ class PaperRetrievalTest {
     /** The embeddings of the real notes are cached under target/, so a second test run does not embed again. */
     static final Path CACHE = Path.of("target", "paper-embeddings");
 
-    static PaperNotes.Library library;
+    static PaperLibrary.Contents library;
     static PaperIndex index;
 
     @BeforeAll
     static void build() {
-        library = PaperNotes.fromDirectory(PAPERS);
+        library = PaperLibrary.fromDirectory(PAPERS);
         assumeTrue(library.notes().size() + library.problems().size() >= 10,
                 "fewer than 10 paper notes in knowledge-base/papers yet; retrieval is tested once they exist");
         index = PaperIndex.build(library.notes(), MiniLmEmbedder.get(), CACHE);
@@ -46,7 +46,7 @@ class PaperRetrievalTest {
     @Test
     void theJarShipsTheSameNotes() {
         // target/classes/archlab/papers/ is filled by the resources plugin before the tests run
-        PaperNotes.Library shipped = PaperNotes.fromClasspath();
+        PaperLibrary.Contents shipped = PaperLibrary.fromClasspath();
         assertThat(shipped.notes()).extracting(PaperNote::slug)
                 .containsExactlyElementsOf(library.notes().stream().map(PaperNote::slug).toList());
     }

@@ -295,9 +295,9 @@ abstract class StoreContract {
 
     @Test
     void paperNotesUpsert() {
-        store.paperNotes().upsert(new PaperNote("gla", "Gated Linear Attention", "Yang et al.", 2023, "2312.06635",
+        store.paperNotes().upsert(new PaperNoteRow("gla", "Gated Linear Attention", "Yang et al.", 2023, "2312.06635",
                 List.of("linear-attention", "gating"), "body", null));
-        store.paperNotes().upsert(new PaperNote("gla", "Gated Linear Attention Transformers", "Yang et al.", 2023,
+        store.paperNotes().upsert(new PaperNoteRow("gla", "Gated Linear Attention Transformers", "Yang et al.", 2023,
                 "2312.06635", List.of("gating"), "body 2", null));
         assertThat(store.paperNotes().list()).singleElement().satisfies(n -> {
             assertThat(n.title()).isEqualTo("Gated Linear Attention Transformers");

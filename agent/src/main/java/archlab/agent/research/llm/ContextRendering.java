@@ -278,7 +278,7 @@ public final class ContextRendering {
         if (parent != null && parent.definition() != null && e.definition() != null) {
             String diff = diff(parent.definition(), e.definition());
             if (diff != null) {
-                s.append("Change against the parent ").append(parent.id()).append(":\n").append(diff).append('\n');
+                s.append("Change against the parent ").append(handle(parent)).append(":\n").append(diff).append('\n');
             }
         }
         s.append("Definition:\n").append(e.definition() == null ? "(none)" : e.definition().strip()).append('\n');
@@ -311,9 +311,13 @@ public final class ContextRendering {
 
     // ---- one experiment ----
 
-    /** {@code exp-1 "Short conv on q and k" [done] fitness 0.712; mqar: accuracy 0.9100, loss 0.3010}. */
+    /**
+     * {@code e7-short-conv "Short conv on q and k" [done] fitness 0.712; mqar: accuracy 0.9100, loss 0.3010}.
+     * Experiments are named by their campaign-local name, never by id: ids are random, and a prompt that
+     * carried one would differ between two runs of the same campaign and defeat the replay cache.
+     */
     static String line(Experiment e, String task) {
-        StringBuilder s = new StringBuilder(e.id());
+        StringBuilder s = new StringBuilder(handle(e));
         if (e.hypothesis().title() != null) {
             s.append(" \"").append(flat(e.hypothesis().title())).append('"');
         }
@@ -337,6 +341,11 @@ public final class ContextRendering {
         return s.toString();
     }
 
+    /** How prompts name an experiment: its campaign-local name ({@code e7-...}), or its id when it has none. */
+    public static String handle(Experiment e) {
+        return e.name() != null && !e.name().isBlank() ? e.name() : e.id();
+    }
+
     private static String headline(Experiment e, String task) {
         return "Experiment " + line(e, task);
     }
@@ -358,9 +367,7 @@ public final class ContextRendering {
         if (e.flopsPerToken() != null) {
             parts.add(String.format(Locale.ROOT, "%,.0f FLOPs per token", e.flopsPerToken()));
         }
-        if (e.wallSeconds() != null) {
-            parts.add(String.format(Locale.ROOT, "%.1f s training", e.wallSeconds()));
-        }
+        // No training time: it varies with the machine's load, and a prompt must be a function of the results.
         if (!parts.isEmpty()) {
             s.append("Cost: ").append(String.join(", ", parts)).append('\n');
         }

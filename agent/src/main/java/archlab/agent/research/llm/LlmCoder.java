@@ -70,17 +70,17 @@ public final class LlmCoder implements Coder {
                 CodingGate.Verdict verdict = gate.check(context, proposal, source);
                 attempts.add(new CodingAttempt(n, source, verdict.stage(), verdict.error()));
                 if (verdict.ok()) {
-                    return new Coding(proposal, source, attempts);
+                    return new Coding(proposal, verdict.definition(), attempts);
                 }
                 if (n == maxAttempts) {
-                    return new Coding(proposal, null, attempts);
+                    return Coding.failed(proposal, attempts);
                 }
                 source = ask("coder-repair", repairValues(context, proposal, attempts.get(n - 1)), context);
             }
         } catch (CodingInterruptedException e) {
             throw e;
         } catch (LlmException e) {
-            throw new CodingInterruptedException(new Coding(proposal, null, attempts), e);
+            throw new CodingInterruptedException(Coding.failed(proposal, attempts), e);
         }
     }
 

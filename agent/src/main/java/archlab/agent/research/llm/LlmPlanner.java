@@ -136,16 +136,16 @@ public final class LlmPlanner implements Planner {
     private static Set<String> knownIds(ResearchContext c) {
         Set<String> ids = new HashSet<>();
         if (c.node() != null) {
-            ids.add(c.node().id());
+            ids.add(ContextRendering.handle(c.node()));
         }
         if (c.grandparent() != null) {
-            ids.add(c.grandparent().id());
+            ids.add(ContextRendering.handle(c.grandparent()));
         }
         for (Experiment e : c.siblings()) {
-            ids.add(e.id());
+            ids.add(ContextRendering.handle(e));
         }
         for (Experiment e : c.references()) {
-            ids.add(e.id());
+            ids.add(ContextRendering.handle(e));
         }
         for (SimilarHit h : c.similar()) {
             ids.add(h.experimentId());

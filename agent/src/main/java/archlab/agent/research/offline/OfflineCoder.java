@@ -93,13 +93,13 @@ final class OfflineCoder implements Coder {
                 continue;
             }
             attempts.add(new CodingAttempt(n, t.source(), CodingAttempt.OK, null));
-            return new Coding(proposal, t.source(), attempts);
+            return new Coding(proposal, t.child(), attempts);
         }
         if (attempts.isEmpty()) {
             attempts.add(new CodingAttempt(1, null, "intent", "the design move " + move.id() + " has no variant that"
                     + " applies to " + NodeReading.describe(ctx, base)));
         }
-        return new Coding(proposal, null, attempts);
+        return Coding.failed(proposal, attempts);
     }
 
     /** The proposal's variant first, then the move's other variants in catalogue order. */
@@ -122,12 +122,12 @@ final class OfflineCoder implements Coder {
         }
         Optional<String> failure = smoke.smoke(source);
         if (failure.isPresent()) {
-            return new Coding(proposal, null, List.of(new CodingAttempt(1, source, "smoke", failure.get())));
+            return Coding.failed(proposal, List.of(new CodingAttempt(1, source, "smoke", failure.get())));
         }
-        return new Coding(proposal, source, List.of(new CodingAttempt(1, source, CodingAttempt.OK, null)));
+        return new Coding(proposal, check.definition(), List.of(new CodingAttempt(1, source, CodingAttempt.OK, null)));
     }
 
     private static Coding refused(Proposal proposal, String stage, String error) {
-        return new Coding(proposal, null, List.of(new CodingAttempt(1, null, stage, error)));
+        return Coding.failed(proposal, List.of(new CodingAttempt(1, null, stage, error)));
     }
 }

@@ -77,8 +77,9 @@ final class OfflinePlanner implements Planner {
             return new Direction(move, "No design move of the catalogue serves " + move.id() + " for " + where
                     + " (" + reason(move, ctx) + ")", List.of());
         }
-        Random rng = new Random(mix(seed, (ctx.node() == null ? "root" : ctx.node().id()) + "/" + move.id() + "/"
-                + ctx.siblings().size()));
+        // Seeded by what the node is (its design), never by its id: ids are random, and a campaign must make
+        // the same draws from the same file, seed and results (docs/campaigns.md, "Reproducing a campaign").
+        Random rng = new Random(mix(seed, drawKey(ctx.node()) + "/" + move.id() + "/" + ctx.siblings().size()));
         Scored primary = draw(scored, rng);
         List<Scored> order = new ArrayList<>();
         order.add(primary);
@@ -404,5 +405,13 @@ final class OfflinePlanner implements Planner {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
+    }
+
+    /** What identifies a node for the planner's draw: its canonical hash, else its name, never its random id. */
+    static String drawKey(archlab.knowledge.store.Experiment node) {
+        if (node == null) {
+            return "root";
+        }
+        return node.canonicalHash() != null ? node.canonicalHash() : node.name() != null ? node.name() : "unnamed";
     }
 }

@@ -1,7 +1,7 @@
 package archlab.agent.research.offline;
 
 import archlab.knowledge.papers.PaperNote;
-import archlab.knowledge.papers.PaperNotes;
+import archlab.knowledge.papers.PaperLibrary;
 import archlab.knowledge.store.Subroutine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,7 +35,7 @@ final class References {
     }
 
     static List<PaperNote> notes() {
-        return PaperNotes.fromClasspath().strict();
+        return PaperLibrary.fromClasspath().strict();
     }
 
     /** Every reference as a donor, every note, one mined block. */

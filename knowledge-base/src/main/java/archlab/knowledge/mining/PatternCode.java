@@ -28,7 +28,7 @@ import java.util.List;
  * different codes (and split their support); for patterns of at most eight ops this does not arise in
  * practice.
  */
-final class Coder {
+final class PatternCode {
     private static final int NODE = 1;
     private static final int REF = 2;
     private static final int CLOSE = 3;
@@ -62,7 +62,7 @@ final class Coder {
         int root;
     }
 
-    Coder(PatternGraph g) {
+    PatternCode(PatternGraph g) {
         this.g = g;
         member = new int[g.size];
         seen = new int[g.size];

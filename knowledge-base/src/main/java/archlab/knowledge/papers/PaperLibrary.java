@@ -33,14 +33,14 @@ import java.util.stream.Stream;
  * </ol>
  * A folder counts only if it holds at least one note; {@code README.md} is never a note.
  */
-public final class PaperNotes {
+public final class PaperLibrary {
 
     /** The notes' folder inside a checkout. */
     public static final String REPO_FOLDER = "knowledge-base/papers";
     /** The notes' folder inside the jar. */
     public static final String RESOURCE_FOLDER = "archlab/papers/";
 
-    private PaperNotes() {
+    private PaperLibrary() {
     }
 
     /**
@@ -50,8 +50,8 @@ public final class PaperNotes {
      * @param notes the notes that parsed, by slug
      * @param problems one exception per note that did not parse, each naming the file and line
      */
-    public record Library(String origin, List<PaperNote> notes, List<PaperNoteException> problems) {
-        public Library {
+    public record Contents(String origin, List<PaperNote> notes, List<PaperNoteException> problems) {
+        public Contents {
             notes = List.copyOf(notes);
             problems = List.copyOf(problems);
         }
@@ -67,12 +67,12 @@ public final class PaperNotes {
 
     /**
      * Locates the notes as the class comment describes and loads them. Notes that do not parse are reported
-     * in {@link Library#problems()}, not thrown.
+     * in {@link Contents#problems()}, not thrown.
      *
      * @param explicit a folder the caller chose, or {@code null}
      * @throws UncheckedIOException when {@code explicit} is not a folder, or a file cannot be read
      */
-    public static Library load(Path explicit) {
+    public static Contents load(Path explicit) {
         if (explicit != null) {
             if (!Files.isDirectory(explicit)) {
                 throw new UncheckedIOException(new IOException("no such folder: " + explicit));
@@ -108,7 +108,7 @@ public final class PaperNotes {
     }
 
     /** Loads every {@code *.md} of {@code dir} except {@code README.md}, sorted by file name. */
-    public static Library fromDirectory(Path dir) {
+    public static Contents fromDirectory(Path dir) {
         List<PaperNote> notes = new ArrayList<>();
         List<PaperNoteException> problems = new ArrayList<>();
         for (Path file : noteFiles(dir)) {
@@ -123,11 +123,11 @@ public final class PaperNotes {
                 problems.add(new PaperNoteException(shown, 0, "cannot be read: " + e.getMessage()));
             }
         }
-        return new Library(displayPath(dir), notes, problems);
+        return new Contents(displayPath(dir), notes, problems);
     }
 
     /** Loads the notes shipped inside the jar (or the classes folder) under {@link #RESOURCE_FOLDER}. */
-    public static Library fromClasspath() {
+    public static Contents fromClasspath() {
         Map<String, byte[]> files = classpathNotes();
         List<PaperNote> notes = new ArrayList<>();
         List<PaperNoteException> problems = new ArrayList<>();
@@ -139,7 +139,7 @@ public final class PaperNotes {
                 problems.add(ex);
             }
         }
-        return new Library("classpath:" + RESOURCE_FOLDER, notes, problems);
+        return new Contents("classpath:" + RESOURCE_FOLDER, notes, problems);
     }
 
     private static List<Path> noteFiles(Path dir) {
@@ -177,7 +177,7 @@ public final class PaperNotes {
     /** The jar or classes folder this class was loaded from, or {@code null}. */
     private static Path codeLocation() {
         try {
-            CodeSource cs = PaperNotes.class.getProtectionDomain().getCodeSource();
+            CodeSource cs = PaperLibrary.class.getProtectionDomain().getCodeSource();
             return cs == null || cs.getLocation() == null ? null : Path.of(cs.getLocation().toURI()).toAbsolutePath();
         } catch (URISyntaxException | IllegalArgumentException | SecurityException e) {
             return null;

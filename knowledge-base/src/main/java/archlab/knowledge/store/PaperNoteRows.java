@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** The paper notes kept in the store. Obtain it from {@link Store#paperNotes()}. */
-public final class PaperNotes {
+public final class PaperNoteRows {
     private static final List<String> COLUMNS = List.of("id", "title", "authors", "pub_year", "arxiv", "tags", "body",
             "updated_at");
     private static final String SELECT = "SELECT " + String.join(", ", COLUMNS) + " FROM paper_note";
@@ -16,13 +16,13 @@ public final class PaperNotes {
     private final Db db;
     private final String upsert;
 
-    PaperNotes(Db db) {
+    PaperNoteRows(Db db) {
         this.db = db;
         this.upsert = db.dialect.upsert("paper_note", List.of("id"), COLUMNS, COLUMNS.subList(1, COLUMNS.size()));
     }
 
     /** Adds the note, or replaces the one with the same id. Returns it as stored. */
-    public PaperNote upsert(PaperNote n) {
+    public PaperNoteRow upsert(PaperNoteRow n) {
         Instant now = Db.now();
         db.run(c -> {
             try (PreparedStatement p = c.prepareStatement(upsert)) {
@@ -37,20 +37,20 @@ public final class PaperNotes {
                 return p.executeUpdate();
             }
         });
-        return new PaperNote(n.id(), n.title(), n.authors(), n.year(), n.arxiv(), n.tags(), n.body(), now);
+        return new PaperNoteRow(n.id(), n.title(), n.authors(), n.year(), n.arxiv(), n.tags(), n.body(), now);
     }
 
-    public Optional<PaperNote> find(String id) {
-        return db.run(c -> Db.first(Db.query(c, SELECT + " WHERE id = ?", p -> p.setString(1, id), PaperNotes::read)));
+    public Optional<PaperNoteRow> find(String id) {
+        return db.run(c -> Db.first(Db.query(c, SELECT + " WHERE id = ?", p -> p.setString(1, id), PaperNoteRows::read)));
     }
 
     /** Every note, by id. */
-    public List<PaperNote> list() {
-        return db.run(c -> Db.query(c, SELECT + " ORDER BY id", p -> { }, PaperNotes::read));
+    public List<PaperNoteRow> list() {
+        return db.run(c -> Db.query(c, SELECT + " ORDER BY id", p -> { }, PaperNoteRows::read));
     }
 
-    private static PaperNote read(ResultSet rs) throws SQLException {
-        return new PaperNote(rs.getString("id"), rs.getString("title"), rs.getString("authors"),
+    private static PaperNoteRow read(ResultSet rs) throws SQLException {
+        return new PaperNoteRow(rs.getString("id"), rs.getString("title"), rs.getString("authors"),
                 Db.getInt(rs, "pub_year"), rs.getString("arxiv"), JsonText.toList(rs.getString("tags")),
                 rs.getString("body"), Db.getInstant(rs, "updated_at"));
     }

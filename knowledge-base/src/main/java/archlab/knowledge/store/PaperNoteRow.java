@@ -11,9 +11,9 @@ import java.util.Objects;
  * @param id   the note's slug, such as {@code gated-deltanet}
  * @param body the note's text (Markdown)
  */
-public record PaperNote(String id, String title, String authors, Integer year, String arxiv, List<String> tags,
+public record PaperNoteRow(String id, String title, String authors, Integer year, String arxiv, List<String> tags,
                         String body, Instant updatedAt) {
-    public PaperNote {
+    public PaperNoteRow {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(title, "title");
         Objects.requireNonNull(body, "body");

@@ -1,0 +1,232 @@
+package archlab.agent.campaign;
+
+import archlab.knowledge.store.Experiment;
+import archlab.knowledge.store.ExperimentStatus;
+import archlab.knowledge.store.Store;
+import archlab.sandbox.ModelDefinition;
+import archlab.sandbox.lang.DefinitionException;
+import archlab.sandbox.task.Task;
+import archlab.sandbox.train.Failure;
+import archlab.sandbox.train.ProgressListener;
+import archlab.sandbox.train.TrainConfig;
+import archlab.sandbox.worker.EvaluationRequest;
+import archlab.sandbox.worker.EvaluationResult;
+import archlab.sandbox.worker.Limits;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * The training runs waiting, the ones in flight and the ones finished but not yet recorded, with the
+ * one seam where training happens: the campaign's {@link Executor} (local worker processes or Slurm
+ * jobs). Also the watchdog, which sets a run's time limit from its stage's peers.
+ */
+final class RunQueue implements AutoCloseable {
+    /** A run slower than this multiple of its peers' median is stopped (the watchdog). */
+    static final double WATCHDOG_SLOWER_THAN_PEERS = 5.0;
+    /** Peers needed before the watchdog judges a run's time. */
+    static final int WATCHDOG_PEERS = 3;
+    /** A floor under the watchdog's limit, so that one fast start does not starve the next run. */
+    static final double WATCHDOG_MIN_SECONDS = 60;
+
+    /** One training run: an experiment at a stage with a seed; {@code attempt} counts runs lost to a worker crash. */
+    record Job(String experimentId, String stage, int seed, String definition, int attempt) {
+        Job(String experimentId, String stage, int seed, String definition) {
+            this(experimentId, stage, seed, definition, 0);
+        }
+
+        /** The run's name in every session: experiment ids are unique across campaigns and machines. */
+        String key() {
+            return experimentId + "/" + stage + "/" + seed;
+        }
+    }
+
+    record Finished(Job job, EvaluationResult result) {
+    }
+
+    private final Executor executor;
+    private final Store store;
+    private final CampaignEvents events;
+    private final Task task;
+    private final Supplier<CampaignConfig> config;
+    private final IntSupplier slotLimit;
+    private final ExecutorService slots;
+    private final Deque<Job> queued = new ArrayDeque<>();
+    private final LinkedBlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
+    private final Map<String, List<Double>> secondsByStage = new HashMap<>();
+    private int inFlight;
+
+    RunQueue(Executor executor, Store store, CampaignEvents events, Task task, Supplier<CampaignConfig> config,
+             IntSupplier slotLimit) {
+        this.executor = executor;
+        this.store = store;
+        this.events = events;
+        this.task = task;
+        this.config = config;
+        this.slotLimit = slotLimit;
+        this.slots = Executors.newFixedThreadPool(executor.slots(), r -> {
+            Thread t = new Thread(r, "archlab-slot");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    int inFlight() {
+        return inFlight;
+    }
+
+    boolean isEmpty() {
+        return queued.isEmpty();
+    }
+
+    /** Whether a slot is free for another run. */
+    boolean hasFreeSlot() {
+        return inFlight < slotLimit.getAsInt();
+    }
+
+    /** Distinct experiments waiting to train. */
+    long experimentsWaiting() {
+        return queued.stream().map(Job::experimentId).distinct().count();
+    }
+
+    List<Job> waiting() {
+        return List.copyOf(queued);
+    }
+
+    boolean has(String experimentId, String stage, int seed) {
+        return queued.stream().anyMatch(j -> j.experimentId().equals(experimentId) && j.stage().equals(stage)
+                && j.seed() == seed);
+    }
+
+    void add(Job job) {
+        queued.add(job);
+    }
+
+    /** Puts runs at the head of the queue, in the order given. */
+    void addFirst(List<Job> jobs) {
+        for (int i = jobs.size() - 1; i >= 0; i--) {
+            queued.addFirst(jobs.get(i));
+        }
+    }
+
+    void removeIf(Predicate<Job> which) {
+        queued.removeIf(which);
+    }
+
+    /** Queues the (stage, seed) runs of {@code e} that have no result yet; returns how many. */
+    int enqueueMissing(Experiment e, CampaignConfig.Stage stage) {
+        int n = 0;
+        for (int seed = 0; seed < stage.seeds(); seed++) {
+            if (store.evaluations().find(e.id(), stage.name(), seed).isEmpty()) {
+                queued.add(new Job(e.id(), stage.name(), seed, e.definition()));
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Starts the next queued run if a slot is free; returns whether one started. */
+    boolean dispatch(boolean paused) {
+        if (!hasFreeSlot() || queued.isEmpty() || paused) {
+            return false;
+        }
+        Job job = queued.poll();
+        CampaignConfig.Stage stage = stage(job.stage());
+        EvaluationRequest request;
+        try {
+            request = request(job, stage);
+        } catch (DefinitionException | IllegalArgumentException ex) {
+            finished.add(new Finished(job, EvaluationResult.failed(job.experimentId(),
+                    Failure.of("invalid_config", "check", "stage " + stage.name() + ": " + ex.getMessage()), 0, 0)));
+            inFlight++;
+            return true;
+        }
+        store.experiments().compareAndSetStatus(job.experimentId(), ExperimentStatus.QUEUED, ExperimentStatus.TRAINING);
+        inFlight++;
+        events.started(job.experimentId(), job.stage(), job.seed());
+        slots.submit(() -> {
+            EvaluationResult r;
+            try {
+                r = executor.evaluate(job.key(), request, new ProgressListener() {
+                    @Override
+                    public void onStep(int step, int steps, double loss, double lr, double elapsed) {
+                        events.progress(job.experimentId(), step, steps, loss);
+                    }
+                });
+            } catch (RuntimeException ex) {
+                r = EvaluationResult.failed(job.experimentId(),
+                        Failure.of("internal", "worker", String.valueOf(ex.getMessage())), 0, 0);
+            }
+            finished.add(new Finished(job, r));
+        });
+        return true;
+    }
+
+    /** The next finished run, waiting at most a second; null when none came. */
+    Finished poll() throws InterruptedException {
+        Finished f = finished.poll(1, TimeUnit.SECONDS);
+        if (f != null) {
+            inFlight--;
+            if (f.result().ok()) {
+                secondsByStage.computeIfAbsent(f.job().stage(), k -> new ArrayList<>()).add(f.result().wallSeconds());
+            }
+        }
+        return f;
+    }
+
+    private EvaluationRequest request(Job job, CampaignConfig.Stage stage) throws DefinitionException {
+        String source = stage.params().isEmpty() ? job.definition()
+                : ModelDefinition.withParams(job.definition(), job.experimentId() + ".arch", stage.params());
+        TrainConfig.Builder tc = TrainConfig.builder().steps(stage.steps() > 0 ? stage.steps() : task.defaultSteps())
+                .seed(config.get().seed() * 1000 + job.seed());
+        if (stage.batchSize() > 0) {
+            tc.batchSize(stage.batchSize());
+        }
+        return new EvaluationRequest(job.experimentId(), source, job.experimentId() + ".arch", task.name(),
+                config.get().primaryTask().options(), tc.build(), watchdogLimits(stage.name()), 0);
+    }
+
+    /** The median time of a stage's finished runs, or empty before the first. */
+    java.util.OptionalDouble medianSeconds(String stage) {
+        List<Double> peers = secondsByStage.getOrDefault(stage, List.of());
+        if (peers.isEmpty()) {
+            return java.util.OptionalDouble.empty();
+        }
+        return java.util.OptionalDouble.of(peers.stream().sorted().toList().get(peers.size() / 2));
+    }
+
+    /** The watchdog's time limit: far slower than the stage's peers is stopped. */
+    Limits watchdogLimits(String stage) {
+        List<Double> peers = secondsByStage.getOrDefault(stage, List.of());
+        if (peers.size() < WATCHDOG_PEERS) {
+            return Limits.UNSET;
+        }
+        double median = medianSeconds(stage).orElseThrow();
+        return new Limits(Math.max(WATCHDOG_MIN_SECONDS, WATCHDOG_SLOWER_THAN_PEERS * median), 0, 0, 0);
+    }
+
+    boolean watchdogArmed(String stage) {
+        return !watchdogLimits(stage).equals(Limits.UNSET);
+    }
+
+    private CampaignConfig.Stage stage(String name) {
+        return config.get().stages().stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElse(config.get().stages().get(0));
+    }
+
+    @Override
+    public void close() {
+        slots.shutdownNow();
+    }
+}
