@@ -81,7 +81,7 @@ class CodingGateTest {
         CodingGate.Verdict v = checksOnly.check(context, Fixtures.convProposal(), renamed);
 
         assertThat(v.stage()).isEqualTo(CodingGate.INTENT);
-        assertThat(v.error()).contains("computes exactly what its parent exp-parent computes");
+        assertThat(v.error()).contains("computes exactly what its parent tiny_la computes");
     }
 
     @Test

@@ -44,7 +44,7 @@ class ContextRenderingTest {
         Map<String, String> s = rendering.sections(big);
 
         assertThat(s.get("parent").length()).isLessThanOrEqualTo(caps.parent() + 40);
-        assertThat(s.get("parent")).endsWith("characters cut]").startsWith("Experiment exp-parent");
+        assertThat(s.get("parent")).endsWith("characters cut]").startsWith("Experiment tiny_la");
         assertThat(s.get("family").length()).isLessThanOrEqualTo(caps.family() + 40);
         // best fitness first
         assertThat(s.get("family")).contains("Siblings (200):\n- exp-199 ");
@@ -95,8 +95,8 @@ class ContextRenderingTest {
 
         String s = rendering.experiment(child, parent, "mqar");
 
-        assertThat(s).contains("Change against the parent exp-parent:\n")
-                .contains("short_conv").contains("Cost: ").contains("2.5 s training")
+        assertThat(s).contains("Change against the parent tiny_la:\n")
+                .contains("short_conv").contains("Cost: ").doesNotContain("s training")
                 .contains("Training: loss 3.3000 -> 1.5000 over 20 steps")
                 .contains("Definition:\narch tiny_la_conv");
         assertThat(ContextRendering.metrics("{\"mqar\": {\"accuracy\": 0.5}}", "charlm")).isEqualTo("mqar: accuracy 0.5000");

@@ -56,7 +56,7 @@ class LlmAnalystTest {
         assertThat(call.prompt())
                 .contains("Experiment exp-child \"Short conv on q and k\" [done]; mqar: accuracy 0.5625, loss 1.4000")
                 .contains("Training: loss 3.3000 -> 1.5000 over 20 steps (lowest 1.5000 at step 20); held-out accuracy 0.5625, loss 1.4000 at step 20")
-                .contains("Change against the parent exp-parent:\n+ ") // the structural diff
+                .contains("Change against the parent tiny_la:\n+ ") // the structural diff
                 .contains("short_conv")
                 .contains("Grandparent: none")
                 .contains("Siblings (3, best 2):\n- exp-sib-a \"Wider state\" [done] fitness 0.510")

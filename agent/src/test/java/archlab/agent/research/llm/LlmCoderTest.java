@@ -126,7 +126,7 @@ class LlmCoderTest {
         Coding c = coder(smoke, 3).code(context, Fixtures.convProposal());
 
         assertThat(c.attempts()).extracting(CodingAttempt::stage).containsExactly("intent", "intent", "ok");
-        assertThat(c.attempts().get(0).error()).contains("computes exactly what its parent exp-parent computes");
+        assertThat(c.attempts().get(0).error()).contains("computes exactly what its parent tiny_la computes");
         assertThat(c.attempts().get(1).error()).contains("needs short_conv in the model")
                 .contains("Blocks called: ").contains("softmax_attention");
         assertThat(llm.calls("coder-repair").get(0).prompt()).contains("stopped at the stage \"intent\"");

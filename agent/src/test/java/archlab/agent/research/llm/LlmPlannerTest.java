@@ -48,7 +48,7 @@ class LlmPlannerTest {
         assertThat(call.prompt())
                 .contains("Move chosen by the search: apply_insight")
                 .contains("Task: mqar")
-                .contains("Experiment exp-parent \"Linear attention baseline\" [done] fitness 0.420; mqar: accuracy 0.3125")
+                .contains("Experiment tiny_la \"Linear attention baseline\" [done] fitness 0.420; mqar: accuracy 0.3125")
                 .contains("q = elu1(split_heads(linear(x, d), heads))") // the parent's definition
                 .contains("The state saturates") // its analysis
                 .contains("exp-sib-a \"Wider state\" [done] fitness 0.510")
