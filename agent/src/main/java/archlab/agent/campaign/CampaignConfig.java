@@ -16,12 +16,17 @@ import java.util.Objects;
  * @param search the {@code search:} section as written (strategy and constants), for the search to read
  * @param store  a JDBC URL for a shared store, or null for the run folder's own H2 file
  * @param slurm  the Slurm executor's settings, or null for the local executor ({@code workers} sizes it)
+ * @param schedule {@value #DETERMINISTIC}: results are applied to the search in the order their runs
+ *                 started, so decisions do not depend on which run finishes first; {@value #FREE}: in the
+ *                 order they arrive
  */
 public record CampaignConfig(String name, String description, long seed, List<TaskSpec> tasks,
                              Definition baseline, List<Definition> seeds, Budget budget, String policy, JsonNode llm,
                              String strategy, JsonNode search, List<Stage> stages, int workers, Path output,
-                             String store, SlurmSettings slurm) {
+                             String store, SlurmSettings slurm, String schedule) {
     public static final String OFFLINE = "offline";
+    public static final String DETERMINISTIC = "deterministic";
+    public static final String FREE = "free";
     public static final String LLM = "llm";
 
     public CampaignConfig {
@@ -29,6 +34,11 @@ public record CampaignConfig(String name, String description, long seed, List<Ta
         tasks = List.copyOf(tasks);
         seeds = List.copyOf(seeds);
         stages = List.copyOf(stages);
+        schedule = schedule == null ? DETERMINISTIC : schedule;
+    }
+
+    public boolean deterministic() {
+        return DETERMINISTIC.equals(schedule);
     }
 
     /** The task the search ranks by: the first one. */

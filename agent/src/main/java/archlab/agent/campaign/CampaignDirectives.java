@@ -425,7 +425,7 @@ public final class CampaignDirectives {
     static CampaignConfig withBudget(CampaignConfig c, Steering.Budget b) {
         return new CampaignConfig(c.name(), c.description(), c.seed(), c.tasks(), c.baseline(), c.seeds(),
                 withBudget(c.budget(), b), c.policy(), c.llm(), c.strategy(), c.search(), c.stages(), c.workers(),
-                c.output(), c.store(), c.slurm());
+                c.output(), c.store(), c.slurm(), c.schedule());
     }
 
     static CampaignConfig withSeeds(CampaignConfig c, Steering.Seeds seeds) {
@@ -435,7 +435,8 @@ public final class CampaignDirectives {
                     s.batchSize(), s.params(), s.promote()) : s);
         }
         return new CampaignConfig(c.name(), c.description(), c.seed(), c.tasks(), c.baseline(), c.seeds(), c.budget(),
-                c.policy(), c.llm(), c.strategy(), c.search(), stages, c.workers(), c.output(), c.store(), c.slurm());
+                c.policy(), c.llm(), c.strategy(), c.search(), stages, c.workers(), c.output(), c.store(), c.slurm(),
+                c.schedule());
     }
 
     static String describeBudget(CampaignConfig.Budget b) {

@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  */
 public final class CampaignFile {
     private static final Set<String> TOP = Set.of("name", "description", "seed", "task", "tasks", "baseline", "seeds",
-            "budget", "policy", "llm", "search", "stages", "workers", "executor", "output", "store");
+            "budget", "policy", "llm", "search", "stages", "workers", "executor", "output", "store", "schedule");
     private static final Set<String> EXECUTOR = Set.of("type", "partition", "account", "time", "cpus", "memory", "gres",
             "sbatch_flags", "setup", "max_in_flight", "retries", "poll");
     /** Slurm's time formats: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS. */
@@ -199,11 +199,25 @@ public final class CampaignFile {
             problem("store", "must be a jdbc:postgresql:// or jdbc:h2: URL, was \"" + store + "\"");
         }
         SlurmSettings slurm = executor(root, store);
+        // Deterministic by default when the budget counts experiments: then the same file and seed give the same
+        // experiments whatever the machine's load (docs/campaigns.md, "Reproducing a campaign").
+        String schedule = budget != null && budget.experiments() != null ? CampaignConfig.DETERMINISTIC
+                : CampaignConfig.FREE;
+        if (root.has("schedule")) {
+            String s = text(root, "schedule", true);
+            if (s != null && !s.equals(CampaignConfig.DETERMINISTIC) && !s.equals(CampaignConfig.FREE)) {
+                problem("schedule", "must be deterministic (results are applied in the order their runs started) or"
+                        + " free (in the order they finish), was \"" + s + "\"");
+            } else if (s != null) {
+                schedule = s;
+            }
+        }
         if (!problems.isEmpty()) {
             return null;
         }
         return new CampaignConfig(name, description, seed, tasks, baseline, seeds, budget, policy,
-                CampaignConfig.LLM.equals(policy) ? llm : null, strategy, search, stages, workers, output, store, slurm);
+                CampaignConfig.LLM.equals(policy) ? llm : null, strategy, search, stages, workers, output, store, slurm,
+                schedule);
     }
 
     /**

@@ -80,7 +80,8 @@ public final class CampaignLoop {
                 this::setStatus);
         this.spend = new CampaignSpend(store, campaignId, clock, directives::config, task.defaultSteps());
         this.results = new StageResults(store, campaignId, task, directives::config, FitnessWeights.DEFAULT);
-        this.queue = new RunQueue(executor, store, events, task, directives::config, directives::slots);
+        this.queue = new RunQueue(executor, store, events, task, directives::config, directives::slots,
+                config.deterministic());
         this.directives.attach(queue, () -> stageNow);
         this.step = new ResearchStep(store, campaignId, policy, contexts, search, events, roster, directives, spend);
     }

@@ -31,6 +31,12 @@ import java.util.function.Supplier;
  * The training runs waiting, the ones in flight and the ones finished but not yet recorded, with the
  * one seam where training happens: the campaign's {@link Executor} (local worker processes or Slurm
  * jobs). Also the watchdog, which sets a run's time limit from its stage's peers.
+ *
+ * <p>With the deterministic schedule ({@code ordered}), results are handed back in the order their
+ * runs started, never in the order they finish: a run that finishes early waits for the runs started
+ * before it, and its slot counts as taken until then. So everything the coordinator decides (what to
+ * plan, what to start next) is a function of the results so far, not of which worker was faster
+ * (docs/campaigns.md, "Reproducing a campaign").
  */
 final class RunQueue implements AutoCloseable {
     /** A run slower than this multiple of its peers' median is stopped (the watchdog). */
@@ -52,7 +58,7 @@ final class RunQueue implements AutoCloseable {
         }
     }
 
-    record Finished(Job job, EvaluationResult result) {
+    record Finished(Job job, EvaluationResult result, long order) {
     }
 
     private final Executor executor;
@@ -64,17 +70,24 @@ final class RunQueue implements AutoCloseable {
     private final ExecutorService slots;
     private final Deque<Job> queued = new ArrayDeque<>();
     private final LinkedBlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
+    /** Finished runs not yet handed back, by the order they started in. */
+    private final Map<Long, Finished> arrived = new java.util.LinkedHashMap<>();
     private final Map<String, List<Double>> secondsByStage = new HashMap<>();
+    private final boolean ordered;
+    /** Runs started, and the order number of the next one to hand back. */
+    private long started;
+    private long nextBack;
     private int inFlight;
 
     RunQueue(Executor executor, Store store, CampaignEvents events, Task task, Supplier<CampaignConfig> config,
-             IntSupplier slotLimit) {
+             IntSupplier slotLimit, boolean ordered) {
         this.executor = executor;
         this.store = store;
         this.events = events;
         this.task = task;
         this.config = config;
         this.slotLimit = slotLimit;
+        this.ordered = ordered;
         this.slots = Executors.newFixedThreadPool(executor.slots(), r -> {
             Thread t = new Thread(r, "archlab-slot");
             t.setDaemon(true);
@@ -142,13 +155,15 @@ final class RunQueue implements AutoCloseable {
             return false;
         }
         Job job = queued.poll();
+        long order = started++;
         CampaignConfig.Stage stage = stage(job.stage());
         EvaluationRequest request;
         try {
             request = request(job, stage);
         } catch (DefinitionException | IllegalArgumentException ex) {
             finished.add(new Finished(job, EvaluationResult.failed(job.experimentId(),
-                    Failure.of("invalid_config", "check", "stage " + stage.name() + ": " + ex.getMessage()), 0, 0)));
+                    Failure.of("invalid_config", "check", "stage " + stage.name() + ": " + ex.getMessage()), 0, 0),
+                    order));
             inFlight++;
             return true;
         }
@@ -164,23 +179,53 @@ final class RunQueue implements AutoCloseable {
                         events.progress(job.experimentId(), step, steps, loss);
                     }
                 });
-            } catch (RuntimeException ex) {
+            } catch (RuntimeException | Error ex) {
+                // Every run started comes back, or the runs started after it would wait for it forever.
                 r = EvaluationResult.failed(job.experimentId(),
                         Failure.of("internal", "worker", String.valueOf(ex.getMessage())), 0, 0);
             }
-            finished.add(new Finished(job, r));
+            finished.add(new Finished(job, r, order));
         });
         return true;
     }
 
-    /** The next finished run, waiting at most a second; null when none came. */
+    /**
+     * The next finished run to record, waiting at most a second for one; null when none is due. With
+     * the deterministic schedule that is the earliest-started run still out, once it has finished.
+     */
     Finished poll() throws InterruptedException {
-        Finished f = finished.poll(1, TimeUnit.SECONDS);
+        Finished f = due();
+        if (f == null) {
+            Finished came = finished.poll(1, TimeUnit.SECONDS);
+            if (came != null) {
+                arrived.put(came.order(), came);
+                f = due();
+            }
+        }
         if (f != null) {
             inFlight--;
             if (f.result().ok()) {
                 secondsByStage.computeIfAbsent(f.job().stage(), k -> new ArrayList<>()).add(f.result().wallSeconds());
             }
+        }
+        return f;
+    }
+
+    private Finished due() {
+        Finished more;
+        while ((more = finished.poll()) != null) {
+            arrived.put(more.order(), more);
+        }
+        if (arrived.isEmpty()) {
+            return null;
+        }
+        if (!ordered) {
+            Long first = arrived.keySet().iterator().next();
+            return arrived.remove(first);
+        }
+        Finished f = arrived.remove(nextBack);
+        if (f != null) {
+            nextBack++;
         }
         return f;
     }

@@ -8,6 +8,8 @@ public final class ExitCodes {
     public static final int INVALID_INPUT = 1;
     /** Usage error: an unknown option or command, a missing or malformed argument. */
     public static final int USAGE = 2;
+    /** {@code run --verify-replay}: the replay made other experiments than the original (the first difference is printed). */
+    public static final int DIVERGED = 3;
     /** Internal error: a bug in archlab (EX_SOFTWARE from sysexits.h). */
     public static final int INTERNAL = 70;
     /** The store could not be written or reached (disk full, database down): nothing finished is lost; resume later. */

@@ -35,22 +35,36 @@ import picocli.CommandLine.Spec;
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:the campaign finished (or stopped on request); the winner and the report are printed",
+            "0:the campaign finished (or stopped on request); the winner and the report are printed;"
+                + " with --verify-replay, the replay made the same experiments",
             "1:the campaign file is invalid (no run folder is made), or the baseline failed",
             "2:usage error",
+            "3:with --verify-replay, the replay diverged; the first difference is printed",
             "70:internal error"})
 final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "The campaign file (YAML).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The campaign file (YAML).")
     Path file;
+
+    @Option(names = "--verify-replay", paramLabel = "RUN", description = "Run a finished campaign again from the"
+            + " campaign file frozen in its run folder, in a new run folder beside it, and print the first point"
+            + " where the two differ, if any (docs/campaigns.md, \"Reproducing a campaign\").")
+    Path replayOf;
 
     @Option(names = "--no-progress", description = "Do not draw the live progress bar (events are still printed).")
     boolean noProgress;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        if ((file == null) == (replayOf == null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "give either a campaign FILE or --verify-replay RUN");
+        }
+        if (replayOf != null) {
+            return verifyReplay();
+        }
         CampaignConfig config;
         String frozen;
         try {
@@ -69,6 +83,54 @@ final class RunCommand implements Callable<Integer> {
         err.println("run folder " + folder.dir());
         try (Store store = open(config, folder)) {
             return drive(spec, config, folder, store, start(store, config, folder), !noProgress);
+        }
+    }
+
+    /** Runs the frozen campaign of {@code replayOf} again beside it and compares the two. */
+    private int verifyReplay() throws IOException, InterruptedException {
+        RunFolder original = RunFolder.open(replayOf);
+        Path frozenFile = original.campaignFile();
+        CampaignConfig config;
+        String frozen;
+        try {
+            CampaignConfig loaded = CampaignFile.load(frozenFile);
+            config = new CampaignConfig(loaded.name(), loaded.description(), loaded.seed(), loaded.tasks(),
+                    loaded.baseline(), loaded.seeds(), loaded.budget(), loaded.policy(), loaded.llm(), loaded.strategy(),
+                    loaded.search(), loaded.stages(), loaded.workers(), replayOf.toAbsolutePath().getParent(),
+                    loaded.store(), loaded.slurm(), loaded.schedule());
+            frozen = CampaignFile.frozen(config, Files.readString(frozenFile, StandardCharsets.UTF_8));
+        } catch (CampaignConfigException e) {
+            throw new InvalidInputException(frozenFile + " is not a campaign file archlab can run again:\n  "
+                    + String.join("\n  ", e.problems()));
+        }
+        String originalId;
+        try (Store store = RunStores.open(replayOf.toString(), true)) {
+            originalId = RunStores.campaign(store, replayOf.toString(), null).id();
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
+        if (!config.deterministic()) {
+            err.println("note: the campaign runs with schedule: free, so results are applied in the order they finish;"
+                    + " a replay can differ from the first run wherever two runs finished in another order");
+        }
+        RunFolder folder = RunFolder.create(config.output(), config.name(), frozen, LocalDateTime.now());
+        err.println("replay run folder " + folder.dir());
+        String replayId;
+        try (Store store = open(config, folder)) {
+            replayId = start(store, config, folder);
+            drive(spec, config, folder, store, replayId, !noProgress);
+        }
+        try (Store a = RunStores.open(replayOf.toString(), true); Store b = RunStores.open(folder.dir().toString(), true)) {
+            var divergence = archlab.agent.campaign.CampaignReplay.firstDivergence(a, originalId, b, replayId);
+            if (divergence.isPresent()) {
+                out.println("replay diverged: " + divergence.get());
+                out.flush();
+                return ExitCodes.DIVERGED;
+            }
+            out.println("replay identical: " + archlab.agent.campaign.Standings.read(b, replayId).total()
+                    + " experiments with the same designs, metrics and winner as " + replayOf);
+            out.flush();
+            return ExitCodes.OK;
         }
     }
 

@@ -94,7 +94,8 @@ public final class CampaignReport {
         s.counts().forEach((k, v) -> byStatus.put(k.name().toLowerCase(Locale.ROOT), v));
         md.append(String.join(", ", byStatus.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList()))
                 .append(")\n");
-        md.append("- **Stages**: ").append(String.join(" → ", s.stages())).append("\n\n");
+        md.append("- **Stages**: ").append(String.join(" → ", s.stages())).append('\n');
+        md.append("- **Reproduce**: ").append(reproduction(c.config())).append("\n\n");
 
         md.append("## Winner\n\n");
         Experiment best = s.best().orElse(null);
@@ -146,6 +147,8 @@ public final class CampaignReport {
             md.append("| | none yet | | | | | | |\n");
         }
         md.append('\n');
+
+        llmSection(md, s, store);
 
         md.append("## Failures\n\n");
         Map<String, Integer> kinds = new TreeMap<>();
@@ -267,5 +270,76 @@ public final class CampaignReport {
             return (s / 60) + " min " + (s % 60) + " s";
         }
         return (s / 3600) + " h " + (s % 3600 / 60) + " min";
+    }
+
+    /**
+     * The facts a rerun must match to give the same numbers (docs/campaigns.md, "Reproducing a campaign"):
+     * the seed, the schedule, the worker and thread layout, and the versions of Java and the engine.
+     */
+    static String reproduction(String frozenConfig) {
+        long seed = 0;
+        int workers = 1;
+        String schedule = null;
+        boolean experimentBudget = false;
+        try {
+            var root = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(frozenConfig == null ? "" : frozenConfig);
+            if (root != null) {
+                seed = root.path("seed").asLong(0);
+                workers = Math.max(1, root.path("workers").asInt(1));
+                schedule = root.hasNonNull("schedule") ? root.get("schedule").asText() : null;
+                experimentBudget = root.path("budget").hasNonNull("experiments");
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // an imported campaign without its file: say what is known
+        }
+        if (schedule == null) {
+            schedule = experimentBudget ? "deterministic" : "free";
+        }
+        int cpus = Runtime.getRuntime().availableProcessors();
+        int threads = Math.max(1, cpus / workers);
+        String djl = ai.djl.Model.class.getPackage() == null ? null
+                : ai.djl.Model.class.getPackage().getSpecificationVersion();
+        String torch = null;
+        for (String entry : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
+            var m = java.util.regex.Pattern.compile("pytorch-native-cpu-([0-9.]+)").matcher(entry);
+            if (m.find()) {
+                torch = m.group(1);
+            }
+        }
+        return String.format(Locale.ROOT, "seed %d, schedule %s, %d worker%s × %d thread%s on %d CPUs; Java %s (%s),"
+                        + " DJL %s with PyTorch %s (CPU). `archlab run --verify-replay RUN` checks a rerun.",
+                seed, schedule, workers, workers == 1 ? "" : "s", threads, threads == 1 ? "" : "s", cpus,
+                System.getProperty("java.version"), System.getProperty("os.arch"), djl == null ? "?" : djl,
+                torch == null ? "?" : torch);
+    }
+
+    /**
+     * With an LLM policy: what the top designs cost (own calls plus their share of the expansion that made
+     * them, docs/agents.md) and what the judge said of them.
+     */
+    private static void llmSection(StringBuilder md, Standings s, Store store) {
+        if (s.llm() == null || s.llm().calls() == 0) {
+            return;
+        }
+        md.append("## LLM cost and the judge\n\n");
+        md.append(String.format(Locale.ROOT, "%d calls, %,d tokens, $%.4f in all. Each design carries its own calls and an"
+                + " equal share of the planner's calls for the node it was made from.%n%n", s.llm().calls(),
+                s.llm().tokensIn() + s.llm().tokensOut(), s.llm().cost()));
+        md.append("| experiment | tokens | cost | judge: novelty | soundness | complexity (a cost) | rationale |\n");
+        md.append("|---|---|---|---|---|---|---|\n");
+        int rank = 0;
+        for (Experiment e : s.ranked()) {
+            if (++rank > TOP) {
+                break;
+            }
+            archlab.agent.campaign.LlmCost cost = archlab.agent.campaign.LlmCost.of(store, e);
+            archlab.agent.research.JudgeScore j = archlab.agent.campaign.ResearchRecord.of(e).judge();
+            md.append("| ").append(label(e)).append(" | ").append(String.format(Locale.ROOT, "%,d", cost.tokens()))
+                    .append(" | ").append(String.format(Locale.ROOT, "$%.4f", cost.cost())).append(" | ")
+                    .append(j == null ? "" : fmt(j.novelty())).append(" | ").append(j == null ? "" : fmt(j.soundness()))
+                    .append(" | ").append(j == null ? "" : fmt(j.complexity())).append(" | ")
+                    .append(j == null ? "" : cell(j.rationale())).append(" |\n");
+        }
+        md.append('\n');
     }
 }

@@ -11,18 +11,13 @@ import archlab.knowledge.store.ExperimentQuery;
 import archlab.knowledge.store.ExperimentStatus;
 import archlab.knowledge.store.SearchNode;
 import archlab.knowledge.store.Store;
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -38,25 +33,18 @@ class CampaignKillResumeTest {
     @TempDir
     Path dir;
 
-    /** Starts {@code archlab ARGS} in its own JVM; returns it once a stderr line matches {@code until} (then SIGKILLs it), or when it ends. */
+    /** Starts {@code archlab ARGS} in its own JVM; SIGKILLs it once a line matches {@code until} (-9), or returns its exit code. */
     private static int runUntil(Predicate<String> until, List<String> seen, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                seen.add(line);
-                if (until != null && until.test(line)) {
-                    p.destroyForcibly();   // SIGKILL: no shutdown hooks, no flush
-                    p.waitFor(30, TimeUnit.SECONDS);
-                    return -9;
-                }
+        try (ArchlabProcess p = ArchlabProcess.start(args)) {
+            if (until != null && p.awaitLine(until, Duration.ofMinutes(10)) && p.process().isAlive()) {
+                p.kill();
+                seen.addAll(p.lines());
+                return -9;
             }
+            int code = p.await(Duration.ofMinutes(10));
+            seen.addAll(p.lines());
+            return code;
         }
-        assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
-        return p.exitValue();
     }
 
     @Test

@@ -12,19 +12,13 @@ import archlab.knowledge.store.Experiment;
 import archlab.knowledge.store.ExperimentQuery;
 import archlab.knowledge.store.ExperimentStatus;
 import archlab.knowledge.store.Store;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,46 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 class CampaignSteeringTest {
     @TempDir
     Path dir;
-
-    /** A campaign process whose output lines are collected as they come. */
-    private static final class CampaignProcess implements AutoCloseable {
-        final Process process;
-        final List<String> lines = Collections.synchronizedList(new ArrayList<>());
-
-        CampaignProcess(String... args) throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-            cmd.addAll(List.of(args));
-            process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        lines.add(line);
-                    }
-                } catch (Exception e) {
-                    // the process was killed
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        void await(Predicate<String> line, Duration within) throws InterruptedException {
-            until(() -> {
-                synchronized (lines) {
-                    return lines.stream().anyMatch(line);
-                }
-            }, within, "a line like that in:\n" + String.join("\n", lines));
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroyForcibly();
-            process.waitFor(30, TimeUnit.SECONDS);
-        }
-    }
 
     static void until(BooleanSupplier done, Duration within, String what) throws InterruptedException {
         Instant end = Instant.now().plus(within);
@@ -97,8 +51,9 @@ class CampaignSteeringTest {
         Experiment pruned;
         Instant avoidApplied;
         Instant pruneApplied;
-        try (CampaignProcess first = new CampaignProcess("run", file.toString(), "--no-progress")) {
-            first.await(l -> l.contains("done at explore"), Duration.ofMinutes(4));
+        try (ArchlabProcess first = ArchlabProcess.start("run", file.toString(), "--no-progress")) {
+            assertThat(first.awaitLine(l -> l.contains("done at explore"), Duration.ofMinutes(4)))
+                    .as("a line like that in:\n%s", first.output()).isTrue();
             run = CampaignRunTest.onlyRun(dir);
             try (Store store = Store.openRunFolder(run)) {
                 String id = store.campaigns().list().get(0).id();
@@ -137,10 +92,9 @@ class CampaignSteeringTest {
         int nextStart = indexOf(log, " training at ", appliedAt);
         assertThat(log.get(nextStart)).as("the injected definition runs next").contains(injected.id());
 
-        try (CampaignProcess second = new CampaignProcess("resume", run.toString(), "--no-progress")) {
-            assertThat(second.process.waitFor(8, TimeUnit.MINUTES)).as(String.join("\n", second.lines)).isTrue();
-            assertThat(second.process.exitValue()).as(String.join("\n", second.lines)).isZero();
-            assertThat(second.lines).anyMatch(l -> l.contains("resumed: 2 directives in force again")
+        try (ArchlabProcess second = ArchlabProcess.start("resume", run.toString(), "--no-progress")) {
+            assertThat(second.await(Duration.ofMinutes(8))).as(second.output()).isZero();
+            assertThat(second.lines()).anyMatch(l -> l.contains("resumed: 2 directives in force again")
                     && l.contains("avoid short_conv") && l.contains("prune the branch under"));
         }
         try (Store store = Store.openRunFolder(run)) {

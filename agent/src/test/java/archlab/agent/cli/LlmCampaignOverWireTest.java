@@ -19,16 +19,12 @@ import archlab.knowledge.store.Store;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -222,23 +218,10 @@ class LlmCampaignOverWireTest {
                   - {name: explore, steps: 20, batch_size: 16}
                 output: %s
                 """.formatted(base, wm.baseUrl(), MODEL, dir.resolve(output)));
-        List<String> out = new ArrayList<>();
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", file.toString(),
-                "--no-progress"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("ARCHLAB_TEST_WIRE_KEY", "sk-test-wire");
-        pb.environment().put("ARCHLAB_REPLAY_CACHE", cache.toString());
-        pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-        Process p = pb.start();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                out.add(line);
-            }
-        }
-        assertThat(p.waitFor(8, TimeUnit.MINUTES)).isTrue();
-        assertThat(p.exitValue()).as(String.join("\n", out)).isZero();
+        ArchlabProcess p = ArchlabProcess.run(Map.of("ARCHLAB_TEST_WIRE_KEY", "sk-test-wire",
+                "ARCHLAB_REPLAY_CACHE", cache.toString(), "OMP_WAIT_POLICY", "PASSIVE"), Duration.ofMinutes(8),
+                "run", file.toString(), "--no-progress");
+        assertThat(p.exitValue()).as(p.output()).isZero();
         try (Stream<Path> s = Files.list(dir.resolve(output))) {
             return s.filter(Files::isDirectory).findFirst().orElseThrow();
         }
