@@ -166,7 +166,7 @@ public final class CampaignLoop {
             }
             Double f = e.status() == ExperimentStatus.DONE ? StageResults.fitnessAt(e, first) : null;
             roster.observe(search, new Observation(e.canonicalHash(), roster.parentKey(e), r.designMove(),
-                    ResearchStep.features(e), f == null || !Double.isFinite(f) ? null : f, e.id()));
+                    roster.features(e), f == null || !Double.isFinite(f) ? null : f, e.id()));
             told++;
         }
         if (told > 0) {
@@ -321,7 +321,7 @@ public final class CampaignLoop {
             Double f = measured.status() == ExperimentStatus.DONE ? measured.fitness() : null;
             roster.observe(search, new Observation(measured.canonicalHash() == null ? measured.id()
                     : measured.canonicalHash(), roster.parentKey(measured), ResearchRecord.of(measured).designMove(),
-                    ResearchStep.features(measured), f, measured.id()));
+                    roster.features(measured), f, measured.id()));
         }
         Long directive = ResearchRecord.of(measured).directiveId();
         if (directive != null) {

@@ -170,7 +170,7 @@ final class ResearchStep {
             Experiment e = store.experiments().insert(Experiment.builder(roster.newId(), campaignId).parentId(parentId)
                     .name(roster.name(d.title())).hypothesis(d.hypothesis()).definition(d.definition())
                     .status(ExperimentStatus.QUEUED).stage(stage.name()).extra(record.toJson()).build());
-            roster.know(d.key(), e.id());
+            roster.know(d.key(), e.id(), d.features());
             store.llmCalls().link(campaignId, d.ledgerFrom(), d.ledgerTo(), e.id(), expanded);
             queue.enqueueMissing(e, stage);
             events.queued(e);

@@ -24,6 +24,8 @@ final class Roster {
     private final String campaignId;
     private final Map<String, String> experimentByKey = new HashMap<>();
     private final Set<String> observedKeys = new HashSet<>();
+    /** The search's features of the designs drafted in this session, so a result is told without parsing again. */
+    private final Map<String, Map<String, Double>> featuresByKey = new HashMap<>();
     private int sequence;
 
     Roster(Store store, String campaignId) {
@@ -45,6 +47,17 @@ final class Roster {
 
     void know(String key, String experimentId) {
         experimentByKey.put(key, experimentId);
+    }
+
+    void know(String key, String experimentId, Map<String, Double> features) {
+        experimentByKey.put(key, experimentId);
+        featuresByKey.put(key, features);
+    }
+
+    /** The search's features of an experiment's design: as drafted, or read from its definition (after a resume). */
+    Map<String, Double> features(Experiment e) {
+        Map<String, Double> known = e.canonicalHash() == null ? null : featuresByKey.remove(e.canonicalHash());
+        return known != null ? known : ResearchStep.features(e);
     }
 
     boolean has(String key) {
