@@ -39,7 +39,7 @@ class ReproducibleCampaignTest {
 
         Path loadDefinition = Path.of("../knowledge-base/architectures/transformer.arch").toAbsolutePath().normalize();
         try (ArchlabProcess load = ArchlabProcess.start("train", loadDefinition.toString(), "--task", "mqar",
-                "--steps", "1000000", "--threads", "2", "--no-progress")) {
+                "--steps", "100000", "--threads", "2", "--no-progress")) {
             ArchlabProcess replay = ArchlabProcess.run(Map.of(), Duration.ofMinutes(20), "run", "--verify-replay",
                     run.toString(), "--no-progress");
             assertThat(load.process().isAlive()).as("the load ran all along: %s", load.tail(20)).isTrue();
