@@ -306,7 +306,8 @@ final class ResearchStep {
             return null;
         }
         try {
-            return policy.judge().judge(ctx, result);
+            // Novelty is judged against what is like the child, not the parent.
+            return policy.judge().judge(ctx.withSimilar(contexts.similarTo(campaignId, result)), result);
         } catch (RuntimeException ex) {
             events.note("the judge failed on " + result.name() + ": " + ex.getMessage());
             return null;

@@ -10,4 +10,12 @@ import archlab.knowledge.store.Experiment;
 @FunctionalInterface
 public interface ContextSource {
     ResearchContext contextFor(String campaignId, Experiment node);
+
+    /**
+     * The past experiments most like {@code e}, for the judge's novelty: the child it scores, not the
+     * parent whose context it reads. By default the similar section of {@code e}'s own context.
+     */
+    default java.util.List<archlab.knowledge.similarity.SimilarHit> similarTo(String campaignId, Experiment e) {
+        return contextFor(campaignId, e).similar();
+    }
 }

@@ -28,4 +28,10 @@ public record ResearchContext(String campaignId, String task, Experiment node, E
         subroutines = subroutines == null ? List.of() : List.copyOf(subroutines);
         directives = directives == null ? List.of() : List.copyOf(directives);
     }
+
+    /** The same context with another list of similar experiments. */
+    public ResearchContext withSimilar(List<SimilarHit> hits) {
+        return new ResearchContext(campaignId, task, node, grandparent, siblings, references, seeds, papers, hits,
+                subroutines, directives);
+    }
 }

@@ -84,6 +84,12 @@ public final class ToolContextSource implements ContextSource {
                 directives);
     }
 
+    @Override
+    public List<SimilarHit> similarTo(String campaignId, Experiment e) {
+        return e == null || similar == 0 || (e.definition() == null && e.hypothesis().title() == null) ? List.of()
+                : nearest(e);
+    }
+
     /** Best fitness first, those without fitness last, then oldest first: the order siblings are shown in. */
     public static final Comparator<Experiment> BEST_FIRST = Comparator
             .comparing((Experiment e) -> e.fitness() == null)
