@@ -131,6 +131,11 @@ public final class CampaignFile {
     private static ObjectNode inline(ObjectNode root, CampaignConfig.Definition d) {
         ObjectNode o = root.objectNode();
         o.put("source", d.source());
+        // Where it came from stays part of the campaign: the baseline's and the seeds' titles name it, and
+        // titles reach the agents' context, so a resumed or replayed campaign must see the same words.
+        if (d.origin() != null && !"inline".equals(d.origin())) {
+            o.put("origin", d.origin());
+        }
         return o;
     }
 
@@ -433,10 +438,13 @@ public final class CampaignFile {
                 return null;
             }
         }
-        if (node.isObject() && node.has("source") && node.get("source").isTextual() && node.size() == 1) {
-            return new CampaignConfig.Definition(node.get("source").asText(), "inline");
+        boolean origin = node.isObject() && node.has("origin") && node.get("origin").isTextual();
+        if (node.isObject() && node.has("source") && node.get("source").isTextual() && node.size() == (origin ? 2 : 1)) {
+            return new CampaignConfig.Definition(node.get("source").asText(),
+                    origin ? node.get("origin").asText() : "inline");
         }
-        problem(path, "must be a path to a .arch file or {source: |-...}");
+        problem(path, "must be a path to a .arch file or {source: |-...} (with an optional origin: naming where it"
+                + " came from)");
         return null;
     }
 

@@ -78,7 +78,7 @@ class CampaignFileTest {
                 .isInstanceOf(CampaignConfigException.class)
                 .satisfies(e -> assertThat(((CampaignConfigException) e).problems()).contains(
                         file + ":4: budgte: is not a known field here; expected one of baseline, budget, description, "
-                                + "executor, llm, name, output, policy, search, seed, seeds, stages, store, task, tasks, workers",
+                                + "executor, llm, name, output, policy, schedule, search, seed, seeds, stages, store, task, tasks, workers",
                         file + ":6: budget.experiments: must be an integer from 1 to 10000000, was -3",
                         file + ":7: budget.wall_clock: must be a positive duration such as 90s, 10m, 2h or 3d, was \"soon\"",
                         file + ":10: stages[1].steps: must be an integer from 1 to 10000000, was 0",

@@ -161,14 +161,11 @@ final class Diagnosis {
         return out;
     }
 
+    /**
+     * Slower by its FLOPs per token, not its measured training time: time varies with the machine's load,
+     * and an analysis the planner reads must be a function of the results (docs/campaigns.md).
+     */
     private static String slower(Experiment r, Experiment p) {
-        if (r.wallSeconds() != null && p.wallSeconds() != null && p.wallSeconds() > 0
-                && r.status() == ExperimentStatus.DONE && p.status() == ExperimentStatus.DONE) {
-            double ratio = r.wallSeconds() / p.wallSeconds();
-            return ratio >= SLOWER ? String.format(Locale.ROOT, "%s× the parent's training time (%s s vs %s s)",
-                    BoundedText.number(ratio), BoundedText.number(r.wallSeconds()), BoundedText.number(p.wallSeconds()))
-                    : null;
-        }
         if (r.flopsPerToken() != null && p.flopsPerToken() != null && p.flopsPerToken() > 0) {
             double ratio = r.flopsPerToken() / p.flopsPerToken();
             return ratio >= SLOWER ? String.format(Locale.ROOT, "%s× the parent's FLOPs per token (%s vs %s)",
