@@ -31,6 +31,7 @@ public final class CompiledModel implements AutoCloseable {
     }
 
     private static final float NORM_EPS = 1e-5f;
+    private static final double NEG_INF = Double.NEGATIVE_INFINITY;
 
     private final ArchGraph graph;
     private final NDManager manager;
@@ -159,22 +160,24 @@ public final class CompiledModel implements AutoCloseable {
      * belongs to {@code step}; close it after the backward pass, not before.
      */
     public NDArray forward(NDManager step, NDArray tokens) {
-        Step s = new Step(step, tokens.getShape().get(1));
+        Step s = new Step(step, tokens.getShape().get(0), tokens.getShape().get(1));
         Map<OpNode, NDArray> inputs = new HashMap<>();
         inputs.put(graph.inputs().get(0), tokens);
         return evaluate(graph, inputs, s).get(0);
     }
 
-    /** Per-call state: the manager, the sequence length, and constants and masks made once per call. */
+    /** Per-call state: the manager, the batch and sequence lengths, and constants and masks made once per call. */
     private static final class Step {
         final NDManager manager;
+        final long batch;
         final long time;
         final Map<Float, NDArray> constants = new HashMap<>();
-        final Map<String, NDArray> masks = new HashMap<>();
+        final Map<Integer, NDArray> masks = new HashMap<>();
         final Map<Long, NDArray[]> rotations = new HashMap<>();
 
-        Step(NDManager manager, long time) {
+        Step(NDManager manager, long batch, long time) {
             this.manager = manager;
+            this.batch = batch;
             this.time = time;
         }
 
@@ -182,21 +185,33 @@ public final class CompiledModel implements AutoCloseable {
             return constants.computeIfAbsent((float) value, v -> manager.create(v.floatValue()));
         }
 
-        /**
-         * A [T, T] mask over (query i, key j) that keeps j <= i, and j > i - window when window > 0:
-         * additive (0 kept, -inf dropped) or multiplicative (1 kept, 0 dropped).
-         */
-        NDArray mask(int window, boolean additive) {
-            return masks.computeIfAbsent(window + (additive ? "+" : "*"), key -> {
-                float[] m = new float[(int) (time * time)];
+        /** A [T, T] boolean over (query i, key j): true where j <= i, and j > i - window when window > 0. */
+        NDArray keep(int window) {
+            return masks.computeIfAbsent(window, key -> {
+                boolean[] m = new boolean[(int) (time * time)];
                 for (int i = 0; i < time; i++) {
                     for (int j = 0; j < time; j++) {
-                        boolean keep = j <= i && (window <= 0 || j > i - window);
-                        m[(int) (i * time + j)] = additive ? (keep ? 0f : Float.NEGATIVE_INFINITY) : (keep ? 1f : 0f);
+                        m[(int) (i * time + j)] = j <= i && (window <= 0 || j > i - window);
                     }
                 }
                 return manager.create(m, new Shape(time, time));
             });
+        }
+
+        /**
+         * {@code x} with its dropped (query, key) entries replaced by {@code fill}, whatever they held.
+         * A select, not arithmetic: an inf or NaN above the diagonal must not become NaN (0 * inf,
+         * inf - inf) and reach the rows below it. The condition and the filler are broadcast views.
+         */
+        NDArray fill(NDArray x, int window, double value) {
+            Shape shape = x.getShape();
+            return NDArrays.where(keep(window).broadcast(shape), x, constant(value).broadcast(shape));
+        }
+
+        /** [T] (or [T, 1] with keepdim): 1, 2, ..., T, the number of keys query i may read. */
+        NDArray keyCount(boolean keepdim) {
+            NDArray counts = manager.arange(1f, time + 1f);
+            return keepdim ? counts.reshape(time, 1) : counts;
         }
     }
 
@@ -224,6 +239,11 @@ public final class CompiledModel implements AutoCloseable {
         }
         NDArray x = in.isEmpty() ? null : in.get(0);
         Map<String, Object> a = n.attrs();
+        boolean keys = n.readsKeys();
+        if (keys) {
+            // -inf for what normalises or maxes over the keys, 0 for what sums them (docs/language.md)
+            x = s.fill(x, 0, n.op().equals("softmax") || n.op().equals("max") ? NEG_INF : 0);
+        }
         List<NDArray> w = weightsByNode.get(n);
         return switch (n.op()) {
             case "const" -> s.constant(((Number) a.get("value")).doubleValue());
@@ -263,9 +283,8 @@ public final class CompiledModel implements AutoCloseable {
             case "elu" -> Activation.relu(x).add(NDArrays.minimum(x, s.constant(0)).exp()).sub(s.constant(1));
             case "softmax" -> x.softmax((Integer) a.get("dim"));
             case "cumsum" -> x.cumSum((Integer) a.get("dim"));
-            // additive -inf and multiplicative 0/1 masks broadcast where DJL's where() does not
-            case "causal_mask" -> x.add(s.mask((Integer) a.get("window"), true));
-            case "causal_zero" -> x.mul(s.mask((Integer) a.get("window"), false));
+            case "causal_mask" -> s.fill(x, (Integer) a.get("window"), NEG_INF);
+            case "causal_zero" -> s.fill(x, (Integer) a.get("window"), 0);
             case "shift" -> shift(x, n.shape().timeAxis(), (Integer) a.get("steps"), s);
             case "rope" -> rope(x, s);
             case "positions" -> s.manager.arange((int) s.time).toType(DataType.FLOAT32, false).reshape(s.time, 1);
@@ -291,7 +310,11 @@ public final class CompiledModel implements AutoCloseable {
             case "slice" -> x.get(new NDIndex().addAllDim((Integer) a.get("dim"))
                     .addSliceDim((Integer) a.get("start"), (Integer) a.get("end")));
             case "sum" -> x.sum(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"));
-            case "mean" -> x.mean(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"));
+            // over keys: the causal mean, divided by the i + 1 keys query i may read, not by T
+            case "mean" -> keys
+                    ? x.sum(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"))
+                            .div(s.keyCount((Boolean) a.get("keepdim")))
+                    : x.mean(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"));
             case "max" -> x.max(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"));
             case "matmul" -> x.matMul(in.get(1));
             case "scan" -> scan(n, in, s);
@@ -362,7 +385,8 @@ public final class CompiledModel implements AutoCloseable {
         int axis = (Integer) n.attrs().get("axis");
         List<Integer> stateDims = (List<Integer>) n.attrs().get("state");
         long[] stateShape = new long[stateDims.size() + 1];
-        stateShape[0] = xs.get(0).getShape().get(0);
+        // B from the tokens: a scan input need not carry the batch (positions(x) is [T, 1])
+        stateShape[0] = s.batch;
         for (int i = 0; i < stateDims.size(); i++) {
             stateShape[i + 1] = stateDims.get(i);
         }

@@ -1,0 +1,168 @@
+package archlab.sandbox.compile;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * An empirical check that a compiled model is a causal language model, run before it trains. The
+ * checker's causality analysis is a proof over the primitives; this is the experiment that guards
+ * against a gap in that proof (or in the compiler): it runs the real forward pass, so whatever the
+ * analysis missed shows up as numbers.
+ *
+ * <p>On a random batch of {@value #ROWS} rows of {@code seqLen} tokens, three forward passes:
+ * <ol>
+ *   <li>the batch;</li>
+ *   <li>the batch with every token from a random position {@code s} on replaced (a different {@code s}
+ *       per row): the logits at every {@code t < s} must be bit-identical to pass 1, since a causal
+ *       model cannot even round differently when only later tokens differ;</li>
+ *   <li>the first {@code p} tokens alone, for a random {@code p}: the logits must equal pass 1's first
+ *       {@code p} positions, so the model computes the same thing token by token (generation, the
+ *       exported module on a prefix) as in training. Here kernels see other sizes and may sum in
+ *       another order, so equality is within {@link #PREFIX_TOLERANCE} of the logits' scale.</li>
+ * </ol>
+ */
+public final class CausalityProbe {
+    /** Rows in the probe batch, each with its own change position. */
+    static final int ROWS = 2;
+    /** Prefix runs may round differently: |a - b| <= tol * (1 + the largest |logit| of the full run). */
+    static final double PREFIX_TOLERANCE = 1e-4;
+
+    private CausalityProbe() {
+    }
+
+    /**
+     * What the probe found. {@code causal} is false on the first violation, which {@link #message()}
+     * describes with its positions.
+     *
+     * @param changedFrom the position from which pass 2 changed the tokens, in the row that failed (or row 0)
+     * @param position    the first position whose logits differ (-1 when none)
+     * @param prefix      the prefix length of pass 3
+     * @param difference  the largest |difference| found at the failing position (NaN when one side is NaN)
+     * @param millis      the probe's wall time, the three forward passes included
+     */
+    public record Verdict(boolean causal, String kind, int seqLen, int changedFrom, int position, int prefix,
+                          double difference, double millis) {
+        /** {@code null} when causal; otherwise a sentence for the coder, starting with "non-causal (empirical)". */
+        public String message() {
+            if (causal) {
+                return null;
+            }
+            String diff = Double.isNaN(difference) ? "NaN on one side only" : String.format(Locale.ROOT, "by %.3g",
+                    difference);
+            if (kind.equals("token")) {
+                return "non-causal (empirical): changing the tokens from position " + changedFrom + " on (of "
+                        + seqLen + ") changed the logits at position " + position + " (" + diff + "), so position "
+                        + position + " reads later tokens; the static check missed it, please report the definition";
+            }
+            return "non-causal (empirical): the logits at position " + position + " differ " + diff + " between a run "
+                    + "on the first " + prefix + " tokens and a run on all " + seqLen + ", so the output depends on "
+                    + "how many tokens follow (a reduction over keys that counts masked entries, or a value that "
+                    + "crosses the mask); generation would not match training";
+        }
+    }
+
+    /**
+     * Probes {@code model} on {@code seqLen} tokens drawn from {@code vocab} ids with {@code seed}. Every
+     * array it makes lives in a sub-manager of {@code parent}, closed before it returns.
+     */
+    public static Verdict probe(CompiledModel model, NDManager parent, int vocab, int seqLen, long seed) {
+        return probe(model::forward, parent, vocab, seqLen, seed);
+    }
+
+    /** A forward pass: token ids {@code [B, T]} (int32) to logits {@code [B, T, vocab]}, owned by the manager given. */
+    @FunctionalInterface
+    interface Forward {
+        NDArray apply(NDManager manager, NDArray tokens);
+    }
+
+    static Verdict probe(Forward model, NDManager parent, int vocab, int seqLen, long seed) {
+        long start = System.nanoTime();
+        Random rng = new Random(seed * 0x9E3779B97F4A7C15L + 26);
+        int t = seqLen;
+        int[] tokens = new int[ROWS * t];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = rng.nextInt(vocab);
+        }
+        int[] from = new int[ROWS];
+        int[] changed = tokens.clone();
+        for (int r = 0; r < ROWS; r++) {
+            from[r] = t < 2 ? t : 1 + rng.nextInt(t - 1);
+            for (int i = from[r]; i < t && vocab > 1; i++) {
+                changed[r * t + i] = (tokens[r * t + i] + 1 + rng.nextInt(vocab - 1)) % vocab;
+            }
+        }
+        int prefix = t < 2 ? t : 1 + rng.nextInt(t - 1);
+        int[] head = new int[ROWS * prefix];
+        for (int r = 0; r < ROWS; r++) {
+            System.arraycopy(tokens, r * t, head, r * prefix, prefix);
+        }
+        float[] full;
+        float[] other;
+        float[] part;
+        int v;
+        try (NDManager m = parent.newSubManager()) {
+            NDArray logits = model.apply(m, m.create(tokens, new Shape(ROWS, t)));
+            v = (int) logits.getShape().get(2);
+            full = logits.toFloatArray();
+            other = model.apply(m, m.create(changed, new Shape(ROWS, t))).toFloatArray();
+            part = model.apply(m, m.create(head, new Shape(ROWS, prefix))).toFloatArray();
+        }
+        double millis = (System.nanoTime() - start) / 1e6;
+
+        // 1. later tokens changed: earlier logits bit for bit
+        for (int pos = 0; pos < t; pos++) {
+            for (int r = 0; r < ROWS; r++) {
+                if (pos >= from[r]) {
+                    continue;
+                }
+                double worst = 0;
+                boolean differs = false;
+                for (int k = 0; k < v; k++) {
+                    int i = (r * t + pos) * v + k;
+                    if (Float.floatToIntBits(full[i]) != Float.floatToIntBits(other[i])) {
+                        differs = true;
+                        worst = Math.max(worst, Double.isNaN(full[i] - other[i]) ? Double.NaN
+                                : Math.abs(full[i] - other[i]));
+                    }
+                }
+                if (differs) {
+                    return new Verdict(false, "token", t, from[r], pos, prefix, worst, millis);
+                }
+            }
+        }
+
+        // 2. a prefix alone: the full run's first positions, up to rounding
+        double scale = 0;
+        for (float f : full) {
+            if (Float.isFinite(f)) {
+                scale = Math.max(scale, Math.abs(f));
+            }
+        }
+        double tol = PREFIX_TOLERANCE * (1 + scale);
+        for (int pos = 0; pos < prefix; pos++) {
+            double worst = 0;
+            boolean differs = false;
+            for (int r = 0; r < ROWS; r++) {
+                for (int k = 0; k < v; k++) {
+                    float a = full[(r * t + pos) * v + k];
+                    float b = part[(r * prefix + pos) * v + k];
+                    if (a == b || Float.isNaN(a) && Float.isNaN(b)) {
+                        continue;
+                    }
+                    double d = Math.abs((double) a - b);
+                    if (Double.isNaN(d) || Double.isInfinite(d) || d > tol) {
+                        differs = true;
+                        worst = Double.isNaN(d) || Double.isNaN(worst) ? Double.NaN : Math.max(worst, d);
+                    }
+                }
+            }
+            if (differs) {
+                return new Verdict(false, "prefix", t, from[0], pos, prefix, worst, millis);
+            }
+        }
+        return new Verdict(true, "none", t, from[0], -1, prefix, 0, millis);
+    }
+}
