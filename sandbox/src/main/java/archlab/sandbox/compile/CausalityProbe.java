@@ -3,6 +3,7 @@ package archlab.sandbox.compile;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import archlab.sandbox.ModelDefinition;
 import java.util.Locale;
 import java.util.Random;
 
@@ -65,6 +66,17 @@ public final class CausalityProbe {
     }
 
     /**
+     * Compiles {@code definition} with {@code seed} (on one intra-op thread, in a manager of its own)
+     * and probes it at its own {@code seq_len} and vocab: what {@code archlab check --probe} runs.
+     */
+    public static Verdict probe(ModelDefinition definition, long seed) {
+        try (NDManager root = Engines.pytorch(1).newBaseManager();
+             CompiledModel model = CompiledModel.compile(definition.graph(), root, seed)) {
+            return probe(model, root, definition.graph().output().shape().last(), definition.seqLen(), seed);
+        }
+    }
+
+    /**
      * Probes {@code model} on {@code seqLen} tokens drawn from {@code vocab} ids with {@code seed}. Every
      * array it makes lives in a sub-manager of {@code parent}, closed before it returns.
      */
@@ -74,11 +86,12 @@ public final class CausalityProbe {
 
     /** A forward pass: token ids {@code [B, T]} (int32) to logits {@code [B, T, vocab]}, owned by the manager given. */
     @FunctionalInterface
-    interface Forward {
+    public interface Forward {
         NDArray apply(NDManager manager, NDArray tokens);
     }
 
-    static Verdict probe(Forward model, NDManager parent, int vocab, int seqLen, long seed) {
+    /** Probes any forward pass; {@link #probe(CompiledModel, NDManager, int, int, long)} probes a compiled model's. */
+    public static Verdict probe(Forward model, NDManager parent, int vocab, int seqLen, long seed) {
         long start = System.nanoTime();
         Random rng = new Random(seed * 0x9E3779B97F4A7C15L + 26);
         int t = seqLen;
