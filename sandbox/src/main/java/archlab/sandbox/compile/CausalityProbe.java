@@ -43,9 +43,10 @@ public final class CausalityProbe {
      * @param prefix      the prefix length of pass 3
      * @param difference  the largest |difference| found at the failing position (NaN when one side is NaN)
      * @param millis      the probe's wall time, the three forward passes included
+     * @param finite      whether every logit of the full run was finite (a causal model may still overflow)
      */
     public record Verdict(boolean causal, String kind, int seqLen, int changedFrom, int position, int prefix,
-                          double difference, double millis) {
+                          double difference, double millis, boolean finite) {
         /** {@code null} when causal; otherwise a sentence for the coder, starting with "non-causal (empirical)". */
         public String message() {
             if (causal) {
@@ -53,13 +54,14 @@ public final class CausalityProbe {
             }
             String diff = Double.isNaN(difference) ? "NaN on one side only" : String.format(Locale.ROOT, "by %.3g",
                     difference);
+            // "by 0.412" or "NaN on one side only", in parentheses after the positions
             if (kind.equals("token")) {
                 return "non-causal (empirical): changing the tokens from position " + changedFrom + " on (of "
                         + seqLen + ") changed the logits at position " + position + " (" + diff + "), so position "
                         + position + " reads later tokens; the static check missed it, please report the definition";
             }
-            return "non-causal (empirical): the logits at position " + position + " differ " + diff + " between a run "
-                    + "on the first " + prefix + " tokens and a run on all " + seqLen + ", so the output depends on "
+            return "non-causal (empirical): the logits at position " + position + " differ between a run on the first "
+                    + prefix + " tokens and a run on all " + seqLen + " (" + diff + "), so the output depends on "
                     + "how many tokens follow (a reduction over keys that counts masked entries, or a value that "
                     + "crosses the mask); generation would not match training";
         }
@@ -125,6 +127,11 @@ public final class CausalityProbe {
         }
         double millis = (System.nanoTime() - start) / 1e6;
 
+        boolean finite = true;
+        for (float f : full) {
+            finite &= Float.isFinite(f);
+        }
+
         // 1. later tokens changed: earlier logits bit for bit
         for (int pos = 0; pos < t; pos++) {
             for (int r = 0; r < ROWS; r++) {
@@ -142,7 +149,7 @@ public final class CausalityProbe {
                     }
                 }
                 if (differs) {
-                    return new Verdict(false, "token", t, from[r], pos, prefix, worst, millis);
+                    return new Verdict(false, "token", t, from[r], pos, prefix, worst, millis, finite);
                 }
             }
         }
@@ -173,9 +180,9 @@ public final class CausalityProbe {
                 }
             }
             if (differs) {
-                return new Verdict(false, "prefix", t, from[0], pos, prefix, worst, millis);
+                return new Verdict(false, "prefix", t, from[0], pos, prefix, worst, millis, finite);
             }
         }
-        return new Verdict(true, "none", t, from[0], -1, prefix, 0, millis);
+        return new Verdict(true, "none", t, from[0], -1, prefix, 0, millis, finite);
     }
 }

@@ -208,6 +208,22 @@ public final class CompiledModel implements AutoCloseable {
             return NDArrays.where(keep(window).broadcast(shape), x, constant(value).broadcast(shape));
         }
 
+        /**
+         * {@code a @ b} over the keys, for {@code a} with its entries above the diagonal already 0, that
+         * reads {@code b} only at keys j <= i. The product itself multiplies every b[j] by a[i, j], and
+         * 0 * inf is NaN, so a non-finite b[j] would reach every row i < j. Non-finite entries of b are
+         * therefore multiplied as 0, and a row i that read one at some j <= i is NaN, as the product
+         * there is (or is inf: NaN is what the trainer and the probe see either way).
+         */
+        NDArray contract(NDArray a, NDArray b) {
+            NDArray bad = b.isNaN().logicalOr(b.isInfinite());
+            NDArray out = a.matMul(NDArrays.where(bad, constant(0).broadcast(b.getShape()), b));
+            // rows of b are the keys: the running count of non-finite values up to key i poisons row i
+            NDArray read = bad.toType(DataType.FLOAT32, false).cumSum(b.getShape().dimension() - 2)
+                    .gt(constant(0)).broadcast(out.getShape());
+            return NDArrays.where(read, constant(Double.NaN).broadcast(out.getShape()), out);
+        }
+
         /** [T] (or [T, 1] with keepdim): 1, 2, ..., T, the number of keys query i may read. */
         NDArray keyCount(boolean keepdim) {
             NDArray counts = manager.arange(1f, time + 1f);
@@ -316,7 +332,7 @@ public final class CompiledModel implements AutoCloseable {
                             .div(s.keyCount((Boolean) a.get("keepdim")))
                     : x.mean(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"));
             case "max" -> x.max(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"));
-            case "matmul" -> x.matMul(in.get(1));
+            case "matmul" -> keys ? s.contract(x, in.get(1)) : x.matMul(in.get(1));
             case "scan" -> scan(n, in, s);
             default -> throw new IllegalStateException("the compiler has no rule for op '" + n.op() + "'");
         };

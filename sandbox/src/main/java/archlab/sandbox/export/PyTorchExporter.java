@@ -341,6 +341,16 @@ public final class PyTorchExporter {
                         return x.masked_fill(~_keep(t, window, x.device), fill)
 
 
+                    def _contract(a, b, t):
+                        \"\"\"a @ b over the keys of a [..., T, T], reading b only at keys j <= i: a's entries above the
+                        diagonal are set to 0, b's non-finite entries are multiplied as 0 (0 * inf would be NaN
+                        in every earlier row), and a row that read a non-finite b[j] at some j <= i is NaN.\"\"\"
+                        bad = ~torch.isfinite(b)
+                        out = _masked(a, t, 0.0) @ b.masked_fill(bad, 0.0)
+                        read = torch.cumsum(bad.to(out.dtype), dim=-2) > 0
+                        return out.masked_fill(read.expand(out.shape), float("nan"))
+
+
                     def _key_count(x, t, keepdim):
                         \"\"\"1, 2, ..., T: the keys query i may read, the denominator of a mean over keys.\"\"\"
                         n = torch.arange(1, t + 1, device=x.device).to(x.dtype)
@@ -509,7 +519,8 @@ public final class PyTorchExporter {
                                 + (Boolean.TRUE.equals(a.get("keepdim")) ? "True" : "False") + ")"
                         : x + ".mean(" + a.get("dim") + keepdim(a) + ")";
                 case "max" -> keys(n, x, NEG_INF) + ".amax(" + a.get("dim") + keepdim(a) + ")";
-                case "matmul" -> keys(n, x, "0.0") + " @ " + name(in.get(1));
+                case "matmul" -> n.readsKeys() ? "_contract(" + x + ", " + name(in.get(1)) + ", T)"
+                        : x + " @ " + name(in.get(1));
                 default -> throw new IllegalStateException("the PyTorch exporter has no rule for op '" + n.op() + "'");
             };
         }

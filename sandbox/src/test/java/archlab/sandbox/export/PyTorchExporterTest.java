@@ -133,7 +133,7 @@ class PyTorchExporterTest {
                 .containsPattern("_masked\\(v\\d+, T, 0\\.0\\)\\.sum\\(3, keepdim=True\\) / _key_count\\(v\\d+, T, True\\)")
                 .containsPattern("_masked\\(v\\d+, T, float\\(\"-inf\"\\)\\)\\.amax\\(3, keepdim=True\\)")
                 .containsPattern("_masked\\(v\\d+, T, 0\\.0\\)\\.sum\\(3, keepdim=True\\)")
-                .containsPattern("_masked\\(v\\d+, T, 0\\.0\\) @ v\\d+")
+                .containsPattern("_contract\\(v\\d+, v\\d+, T\\)")
                 .doesNotContain(" * _causal_ones(").doesNotContain(" + _causal_mask(");
         String attention = PyTorchExporter.export(primitiveCases().stream()
                 .filter(c -> c.name().equals("causal_mask")).findFirst().orElseThrow().definition());
