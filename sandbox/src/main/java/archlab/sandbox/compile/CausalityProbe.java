@@ -38,6 +38,7 @@ public final class CausalityProbe {
      * What the probe found. {@code causal} is false on the first violation, which {@link #message()}
      * describes with its positions.
      *
+     * @param kind        {@code token} (pass 2 failed), {@code prefix} (pass 3 failed) or {@code none}
      * @param changedFrom the position from which pass 2 changed the tokens, in the row that failed (or row 0)
      * @param position    the first position whose logits differ (-1 when none)
      * @param prefix      the prefix length of pass 3
@@ -54,11 +55,10 @@ public final class CausalityProbe {
             }
             String diff = Double.isNaN(difference) ? "NaN on one side only" : String.format(Locale.ROOT, "by %.3g",
                     difference);
-            // "by 0.412" or "NaN on one side only", in parentheses after the positions
             if (kind.equals("token")) {
                 return "non-causal (empirical): changing the tokens from position " + changedFrom + " on (of "
                         + seqLen + ") changed the logits at position " + position + " (" + diff + "), so position "
-                        + position + " reads later tokens; the static check missed it, please report the definition";
+                        + position + " reads later tokens, which the checker did not catch; change how the design mixes positions";
             }
             return "non-causal (empirical): the logits at position " + position + " differ between a run on the first "
                     + prefix + " tokens and a run on all " + seqLen + " (" + diff + "), so the output depends on "
