@@ -2,6 +2,7 @@ package archlab.sandbox.compile;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import archlab.sandbox.ModelDefinition;
 import java.util.Locale;
@@ -22,7 +23,8 @@ import java.util.Random;
  *   <li>the first {@code p} tokens alone, for a random {@code p}: the logits must equal pass 1's first
  *       {@code p} positions, so the model computes the same thing token by token (generation, the
  *       exported module on a prefix) as in training. Here kernels see other sizes and may sum in
- *       another order, so equality is within {@link #PREFIX_TOLERANCE} of the logits' scale.</li>
+ *       another order, so equality is within {@link #PREFIX_TOLERANCE} of the logits' scale, and a
+ *       larger finite difference must show again with the model in float64.</li>
  * </ol>
  */
 public final class CausalityProbe {
@@ -30,10 +32,10 @@ public final class CausalityProbe {
     static final int ROWS = 2;
     /**
      * Prefix runs may round differently: |a - b| <= tol * (1 + the largest |logit| of the full run).
-     * Rounding that a design amplifies (a norm of a sum that cancels) reached 1.5e-4 of that scale in
-     * the fuzz runs; a real dependence on the length is of the order of the logits, or NaN.
+     * Beyond it, a finite difference is checked again in float64 (see {@link #probe(Forward, Forward,
+     * NDManager, int, int, long)}).
      */
-    static final double PREFIX_TOLERANCE = 1e-3;
+    static final double PREFIX_TOLERANCE = 1e-4;
 
     private CausalityProbe() {
     }
@@ -89,7 +91,9 @@ public final class CausalityProbe {
      * array it makes lives in a sub-manager of {@code parent}, closed before it returns.
      */
     public static Verdict probe(CompiledModel model, NDManager parent, int vocab, int seqLen, long seed) {
-        return probe(model::forward, parent, vocab, seqLen, seed);
+        try (CompiledModel wide = model.inDoublePrecision(parent)) {
+            return probe(model::forward, wide::forward, parent, vocab, seqLen, seed);
+        }
     }
 
     /** A forward pass: token ids {@code [B, T]} (int32) to logits {@code [B, T, vocab]}, owned by the manager given. */
@@ -98,8 +102,12 @@ public final class CausalityProbe {
         NDArray apply(NDManager manager, NDArray tokens);
     }
 
-    /** Probes any forward pass; {@link #probe(CompiledModel, NDManager, int, int, long)} probes a compiled model's. */
-    public static Verdict probe(Forward model, NDManager parent, int vocab, int seqLen, long seed) {
+    /**
+     * Probes any forward pass; {@link #probe(CompiledModel, NDManager, int, int, long)} probes a compiled
+     * model's. {@code precise}, when not null, is the same model in float64: a finite prefix mismatch
+     * counts only if it shows there too.
+     */
+    public static Verdict probe(Forward model, Forward precise, NDManager parent, int vocab, int seqLen, long seed) {
         long start = System.nanoTime();
         Random rng = new Random(seed * 0x9E3779B97F4A7C15L + 26);
         int t = seqLen;
@@ -153,21 +161,31 @@ public final class CausalityProbe {
             }
         }
 
-        // 2. a prefix alone: the full run's first positions, up to rounding. A mismatch must show again
-        // on a second prefix (the shortest that holds the position): a design whose output at t is
-        // rounding noise (a norm of a sum that cancels) can flip between kernel shapes, while an output
-        // that depends on how many tokens follow differs on every shorter prefix.
+        // 2. a prefix alone: the full run's first positions, up to float32 rounding. Some designs amplify
+        // rounding without bound (an rmsnorm or an exp of a sum that cancels exactly), and kernels of
+        // other sizes round differently, so a finite mismatch is checked again in float64, where that
+        // noise is 1e-9 times smaller; NaN or inf on one side only counts as it is (float64 would not
+        // overflow where float32 does, and an overflow is exactly what can cross a mask).
         double tol = PREFIX_TOLERANCE * (1 + scale);
         double[] first = prefixMismatch(model, parent, tokens, t, prefix, full, v, tol);
-        if (first[0] >= 0) {
-            int pos = (int) first[0];
-            int again = pos + 1 != prefix ? pos + 1 : prefix + 1 < t ? prefix + 1 : prefix;
-            double[] second = again == prefix ? first : prefixMismatch(model, parent, tokens, t, again, full, v, tol);
-            if (second[0] >= 0 && second[0] <= pos) {
-                return new Verdict(false, "prefix", t, from[0], pos, prefix, first[1], scale, millis(start), finite);
-            }
+        if (first[0] >= 0 && (Double.isNaN(first[1]) || Double.isInfinite(first[1]) || precise == null
+                || confirmed(precise, parent, tokens, t, prefix, (int) first[0], tol))) {
+            return new Verdict(false, "prefix", t, from[0], (int) first[0], prefix, first[1], scale, millis(start),
+                    finite);
         }
         return new Verdict(true, "none", t, from[0], -1, prefix, first[2], scale, millis(start), finite);
+    }
+
+    /** Whether, in float64, the prefix run also differs from the full run at a position up to {@code pos}. */
+    private static boolean confirmed(Forward precise, NDManager parent, int[] tokens, int t, int prefix, int pos,
+                                     double tol) {
+        Forward narrowed = (m, ids) -> precise.apply(m, ids).toType(DataType.FLOAT32, false);
+        float[] full;
+        try (NDManager m = parent.newSubManager()) {
+            full = narrowed.apply(m, m.create(tokens, new Shape(ROWS, t))).toFloatArray();
+        }
+        double[] again = prefixMismatch(narrowed, parent, tokens, t, prefix, full, full.length / (ROWS * t), tol);
+        return again[0] >= 0 && again[0] <= pos;
     }
 
     private static double millis(long start) {

@@ -35,18 +35,36 @@ public final class CompiledModel implements AutoCloseable {
 
     private final ArchGraph graph;
     private final NDManager manager;
+    /** FLOAT32, as trained; FLOAT64 only for the causality probe's check of its own rounding. */
+    private final DataType dtype;
     private final Map<OpNode, List<NDArray>> weightsByNode = new HashMap<>();
     private final List<Weight> weights = new ArrayList<>();
 
-    private CompiledModel(ArchGraph graph, NDManager manager) {
+    private CompiledModel(ArchGraph graph, NDManager manager, DataType dtype) {
         this.graph = graph;
         this.manager = manager;
+        this.dtype = dtype;
     }
 
     /** Creates the weights under a sub-manager of {@code parent}, initialised from {@code seed}. */
     public static CompiledModel compile(ArchGraph graph, NDManager parent, long seed) {
-        CompiledModel m = new CompiledModel(graph, parent.newSubManager());
+        CompiledModel m = new CompiledModel(graph, parent.newSubManager(), DataType.FLOAT32);
         m.initialise(graph, new Random(seed));
+        return m;
+    }
+
+    /**
+     * The same model, its weights copied to float64, for telling a real difference from float32
+     * rounding that a design amplifies; not for training (no decay flags are kept, no gradients).
+     */
+    public CompiledModel inDoublePrecision(NDManager parent) {
+        CompiledModel m = new CompiledModel(graph, parent.newSubManager(), DataType.FLOAT64);
+        for (Weight w : weights) {
+            NDArray a = w.array().toType(DataType.FLOAT64, true);
+            a.attach(m.manager);
+            m.weightsByNode.computeIfAbsent(w.node(), k -> new ArrayList<>()).add(a);
+            m.weights.add(new Weight(w.name(), w.node(), a, w.decay()));
+        }
         return m;
     }
 
@@ -160,7 +178,7 @@ public final class CompiledModel implements AutoCloseable {
      * belongs to {@code step}; close it after the backward pass, not before.
      */
     public NDArray forward(NDManager step, NDArray tokens) {
-        Step s = new Step(step, tokens.getShape().get(0), tokens.getShape().get(1));
+        Step s = new Step(step, dtype, tokens.getShape().get(0), tokens.getShape().get(1));
         Map<OpNode, NDArray> inputs = new HashMap<>();
         inputs.put(graph.inputs().get(0), tokens);
         return evaluate(graph, inputs, s).get(0);
@@ -169,20 +187,28 @@ public final class CompiledModel implements AutoCloseable {
     /** Per-call state: the manager, the batch and sequence lengths, and constants and masks made once per call. */
     private static final class Step {
         final NDManager manager;
+        final DataType dtype;
         final long batch;
         final long time;
-        final Map<Float, NDArray> constants = new HashMap<>();
+        final Map<Double, NDArray> constants = new HashMap<>();
         final Map<Integer, NDArray> masks = new HashMap<>();
         final Map<Long, NDArray[]> rotations = new HashMap<>();
 
-        Step(NDManager manager, long batch, long time) {
+        Step(NDManager manager, DataType dtype, long batch, long time) {
             this.manager = manager;
+            this.dtype = dtype;
             this.batch = batch;
             this.time = time;
         }
 
         NDArray constant(double value) {
-            return constants.computeIfAbsent((float) value, v -> manager.create(v.floatValue()));
+            boolean wide = dtype == DataType.FLOAT64;
+            return constants.computeIfAbsent(wide ? value : (double) (float) value,
+                    v -> wide ? manager.create(value) : manager.create((float) value));
+        }
+
+        NDArray zeros(Shape shape) {
+            return manager.zeros(shape, dtype);
         }
 
         /** A [T, T] boolean over (query i, key j): true where j <= i, and j > i - window when window > 0. */
@@ -219,14 +245,14 @@ public final class CompiledModel implements AutoCloseable {
             NDArray bad = b.isNaN().logicalOr(b.isInfinite());
             NDArray out = a.matMul(NDArrays.where(bad, constant(0).broadcast(b.getShape()), b));
             // rows of b are the keys: the running count of non-finite values up to key i poisons row i
-            NDArray read = bad.toType(DataType.FLOAT32, false).cumSum(b.getShape().dimension() - 2)
+            NDArray read = bad.toType(dtype, false).cumSum(b.getShape().dimension() - 2)
                     .gt(constant(0)).broadcast(out.getShape());
             return NDArrays.where(read, constant(Double.NaN).broadcast(out.getShape()), out);
         }
 
         /** [T] (or [T, 1] with keepdim): 1, 2, ..., T, the number of keys query i may read. */
         NDArray keyCount(boolean keepdim) {
-            NDArray counts = manager.arange(1f, time + 1f);
+            NDArray counts = manager.arange(1f, time + 1f).toType(dtype, false);
             return keepdim ? counts.reshape(time, 1) : counts;
         }
     }
@@ -303,7 +329,7 @@ public final class CompiledModel implements AutoCloseable {
             case "causal_zero" -> s.fill(x, (Integer) a.get("window"), 0);
             case "shift" -> shift(x, n.shape().timeAxis(), (Integer) a.get("steps"), s);
             case "rope" -> rope(x, s);
-            case "positions" -> s.manager.arange((int) s.time).toType(DataType.FLOAT32, false).reshape(s.time, 1);
+            case "positions" -> s.manager.arange((int) s.time).toType(s.dtype, false).reshape(s.time, 1);
             case "split_heads" -> {
                 Shape sh = x.getShape();
                 int h = (Integer) a.get("heads");
@@ -343,7 +369,7 @@ public final class CompiledModel implements AutoCloseable {
         long k = weight.getShape().get(0);
         long t = x.getShape().get(1);
         NDArray padded = k > 1
-                ? NDArrays.concat(new NDList(s.manager.zeros(new Shape(x.getShape().get(0), k - 1, x.getShape().get(2))), x), 1)
+                ? NDArrays.concat(new NDList(s.zeros(new Shape(x.getShape().get(0), k - 1, x.getShape().get(2))), x), 1)
                 : x;
         NDArray stepWeight = s.constant(1).mul(weight);
         NDArray y = null;
@@ -361,7 +387,7 @@ public final class CompiledModel implements AutoCloseable {
         long t = zeroShape[axis];
         long keep = Math.max(0, t - steps);
         zeroShape[axis] = t - keep;
-        NDArray zeros = s.manager.zeros(new Shape(zeroShape));
+        NDArray zeros = s.zeros(new Shape(zeroShape));
         if (keep == 0) {
             return zeros;
         }
@@ -386,8 +412,8 @@ public final class CompiledModel implements AutoCloseable {
                     sin[(int) (t * half + i)] = (float) Math.sin(angle);
                 }
             }
-            return new NDArray[] {s.manager.create(cos, new Shape(s.time, half)),
-                    s.manager.create(sin, new Shape(s.time, half))};
+            return new NDArray[] {s.manager.create(cos, new Shape(s.time, half)).toType(s.dtype, false),
+                    s.manager.create(sin, new Shape(s.time, half)).toType(s.dtype, false)};
         });
         NDArray x1 = x.get(new NDIndex().addEllipseDim().addSliceDim(0, half));
         NDArray x2 = x.get(new NDIndex().addEllipseDim().addSliceDim(half, d));
@@ -406,7 +432,7 @@ public final class CompiledModel implements AutoCloseable {
         for (int i = 0; i < stateDims.size(); i++) {
             stateShape[i + 1] = stateDims.get(i);
         }
-        NDArray state = s.manager.zeros(new Shape(stateShape));
+        NDArray state = s.zeros(new Shape(stateShape));
         long time = xs.get(0).getShape().get(axis);
         NDList ys = new NDList();
         for (long t = 0; t < time; t++) {

@@ -55,10 +55,13 @@ public final class Trainer {
      */
     public static TrainResult train(ModelDefinition definition, Task task, TrainConfig config, int threads,
                                     ProgressListener progress) {
-        return train(definition, task, config, threads, progress, model -> model::forward);
+        return train(definition, task, config, threads, progress, null);
     }
 
-    /** As above, with the forward pass the probe sees; tests give a leaky one to see the gate close. */
+    /**
+     * As above, with the forward pass the probe sees ({@code null}: the model's own, with its float64
+     * twin); tests give a leaky one to see the gate close.
+     */
     static TrainResult train(ModelDefinition definition, Task task, TrainConfig config, int threads,
                              ProgressListener progress, Function<CompiledModel, CausalityProbe.Forward> probed) {
         resetPeakRss();
@@ -72,8 +75,9 @@ public final class Trainer {
              CompiledModel model = CompiledModel.compile(definition.graph(), root, config.seed())) {
 
             // ---- the causality probe: a model that reads the future is never trained (docs/sandbox.md)
-            CausalityProbe.Verdict probe = CausalityProbe.probe(probed.apply(model), root, task.vocab(),
-                    task.seqLen(), config.seed());
+            CausalityProbe.Verdict probe = probed == null
+                    ? CausalityProbe.probe(model, root, task.vocab(), task.seqLen(), config.seed())
+                    : CausalityProbe.probe(probed.apply(model), null, root, task.vocab(), task.seqLen(), config.seed());
             if (!probe.causal()) {
                 Failure failure = new Failure(NON_CAUSAL, probe.message(), null, "probe", null, null);
                 return new TrainResult("failed", task.name(), task.primaryMetric(), null, null, curve, 0, 0,

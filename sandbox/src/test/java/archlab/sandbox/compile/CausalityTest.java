@@ -243,6 +243,38 @@ class CausalityTest {
         }
     }
 
+    @Test
+    void theDoublePrecisionTwinComputesTheSameLogits() throws DefinitionException {
+        // every primitive with a dtype of its own: constants, positions, rope, conv1d and shift padding,
+        // the scan state, masks, the causal mean and the guarded contraction
+        ModelDefinition def = parse("""
+                block rnn_step(h, u):
+                    h2 = tanh(linear(u, 8) + h * 0.5)
+                    return h2, h2
+
+                model(tokens):
+                    e = embed(tokens, 8)
+                    x = rmsnorm(e) + positions(e) * 0.01
+                    s = rope(x) @ transpose(x)
+                    a = causal_zero(sigmoid(s), window=3)
+                    y = a @ conv1d(x, 3) + shift(x, steps=2) * mean(a, -1, keepdim=true)
+                    return linear(layernorm(y + scan(rnn_step, x, state=8)), vocab)
+                """);
+        int[] ids = new int[2 * 9];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (i * 7) % VOCAB;
+        }
+        try (CompiledModel model = CompiledModel.compile(def.graph(), root, 0);
+             CompiledModel wide = model.inDoublePrecision(root);
+             NDManager m = root.newSubManager()) {
+            NDArray narrow = model.forward(m, m.create(ids, new Shape(2, 9)));
+            NDArray precise = wide.forward(m, m.create(ids, new Shape(2, 9)));
+            assertThat(precise.getDataType()).isEqualTo(ai.djl.ndarray.types.DataType.FLOAT64);
+            assertClose(narrow.toFloatArray(), precise.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                    .toFloatArray());
+        }
+    }
+
     // ------------------------------------------------------------------ the probe catches what it must
 
     @Test
@@ -256,7 +288,7 @@ class CausalityTest {
             CausalityProbe.Verdict v = CausalityProbe.probe((m, tokens) -> {
                 NDArray l = model.forward(m, tokens);
                 return l.add(l.flip(1));
-            }, root, VOCAB, 10, 0);
+            }, null, root, VOCAB, 10, 0);
             assertThat(v.causal()).isFalse();
             assertThat(v.kind()).isEqualTo("token");
             assertThat(v.position()).isLessThan(v.changedFrom());
@@ -277,7 +309,7 @@ class CausalityTest {
             CausalityProbe.Verdict v = CausalityProbe.probe((m, tokens) -> {
                 NDArray l = model.forward(m, tokens);
                 return l.add(m.create((float) tokens.getShape().get(1)));
-            }, root, VOCAB, 10, 0);
+            }, null, root, VOCAB, 10, 0);
             assertThat(v.causal()).isFalse();
             assertThat(v.kind()).isEqualTo("prefix");
             assertThat(v.position()).isZero();
