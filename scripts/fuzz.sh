@@ -26,6 +26,7 @@ run() { # module, test classes, properties in them
 }
 
 run sandbox CheckerFuzzTest 5                      # the language's parser and validator
+run sandbox CausalityFuzzTest 1                    # accepted programs, probed for causality on the compiled model
 run agent CampaignFileFuzzTest 3                   # the campaign YAML loader
 run knowledge-base JsonlImportFuzzTest 3           # the JSONL importer
 run agent BrowseApiFuzzTest 1                      # the browser's routes and API parameters

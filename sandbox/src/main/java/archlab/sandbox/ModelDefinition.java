@@ -175,6 +175,11 @@ public final class ModelDefinition {
     }
 
     /** The graph as Graphviz DOT. */
+    /** The built-in {@code seq_len} it was checked with: the file's own, or the task's override. */
+    public int seqLen() {
+        return seqLen;
+    }
+
     public String toDot() {
         return DotRenderer.render(graph, name());
     }

@@ -79,6 +79,21 @@ class MainTest {
     }
 
     @Test
+    void checkWithProbeRunsTheCausalityProbe() throws IOException {
+        Path file = write("tiny.arch", VALID);
+        Result r = run("check", "--probe", file.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("ok  tiny_bigram  params ").containsPattern("probe causal \\(T=128, [0-9.]+ ms\\)");
+        Result j = run("check", "--probe", "--json", file.toString());
+        assertThat(j.exitCode()).as(j.err()).isZero();
+        JsonNode probe = JSON.readTree(j.out()).get("probe");
+        assertThat(probe.get("causal").asBoolean()).isTrue();
+        assertThat(probe.get("seq_len").asInt()).isEqualTo(128);
+        assertThat(probe.get("prefix").asInt()).isBetween(1, 127);
+        assertThat(probe.get("changed_from").asInt()).isBetween(1, 127);
+    }
+
+    @Test
     void checkOfValidFileAsJsonHasEveryField() throws IOException {
         Path file = write("tiny.arch", VALID);
         Result r = run("check", file.toString(), "--json");

@@ -31,21 +31,40 @@ public final class CompiledModel implements AutoCloseable {
     }
 
     private static final float NORM_EPS = 1e-5f;
+    private static final double NEG_INF = Double.NEGATIVE_INFINITY;
 
     private final ArchGraph graph;
     private final NDManager manager;
+    /** FLOAT32, as trained; FLOAT64 only for the causality probe's check of its own rounding. */
+    private final DataType dtype;
     private final Map<OpNode, List<NDArray>> weightsByNode = new HashMap<>();
     private final List<Weight> weights = new ArrayList<>();
 
-    private CompiledModel(ArchGraph graph, NDManager manager) {
+    private CompiledModel(ArchGraph graph, NDManager manager, DataType dtype) {
         this.graph = graph;
         this.manager = manager;
+        this.dtype = dtype;
     }
 
     /** Creates the weights under a sub-manager of {@code parent}, initialised from {@code seed}. */
     public static CompiledModel compile(ArchGraph graph, NDManager parent, long seed) {
-        CompiledModel m = new CompiledModel(graph, parent.newSubManager());
+        CompiledModel m = new CompiledModel(graph, parent.newSubManager(), DataType.FLOAT32);
         m.initialise(graph, new Random(seed));
+        return m;
+    }
+
+    /**
+     * The same model, its weights copied to float64, for telling a real difference from float32
+     * rounding that a design amplifies; not for training (no decay flags are kept, no gradients).
+     */
+    public CompiledModel inDoublePrecision(NDManager parent) {
+        CompiledModel m = new CompiledModel(graph, parent.newSubManager(), DataType.FLOAT64);
+        for (Weight w : weights) {
+            NDArray a = w.array().toType(DataType.FLOAT64, true);
+            a.attach(m.manager);
+            m.weightsByNode.computeIfAbsent(w.node(), k -> new ArrayList<>()).add(a);
+            m.weights.add(new Weight(w.name(), w.node(), a, w.decay()));
+        }
         return m;
     }
 
@@ -159,44 +178,82 @@ public final class CompiledModel implements AutoCloseable {
      * belongs to {@code step}; close it after the backward pass, not before.
      */
     public NDArray forward(NDManager step, NDArray tokens) {
-        Step s = new Step(step, tokens.getShape().get(1));
+        Step s = new Step(step, dtype, tokens.getShape().get(0), tokens.getShape().get(1));
         Map<OpNode, NDArray> inputs = new HashMap<>();
         inputs.put(graph.inputs().get(0), tokens);
         return evaluate(graph, inputs, s).get(0);
     }
 
-    /** Per-call state: the manager, the sequence length, and constants and masks made once per call. */
+    /** Per-call state: the manager, the batch and sequence lengths, and constants and masks made once per call. */
     private static final class Step {
         final NDManager manager;
+        final DataType dtype;
+        final long batch;
         final long time;
-        final Map<Float, NDArray> constants = new HashMap<>();
-        final Map<String, NDArray> masks = new HashMap<>();
+        final Map<Double, NDArray> constants = new HashMap<>();
+        final Map<Integer, NDArray> masks = new HashMap<>();
         final Map<Long, NDArray[]> rotations = new HashMap<>();
 
-        Step(NDManager manager, long time) {
+        Step(NDManager manager, DataType dtype, long batch, long time) {
             this.manager = manager;
+            this.dtype = dtype;
+            this.batch = batch;
             this.time = time;
         }
 
         NDArray constant(double value) {
-            return constants.computeIfAbsent((float) value, v -> manager.create(v.floatValue()));
+            boolean wide = dtype == DataType.FLOAT64;
+            return constants.computeIfAbsent(wide ? value : (double) (float) value,
+                    v -> wide ? manager.create(value) : manager.create((float) value));
         }
 
-        /**
-         * A [T, T] mask over (query i, key j) that keeps j <= i, and j > i - window when window > 0:
-         * additive (0 kept, -inf dropped) or multiplicative (1 kept, 0 dropped).
-         */
-        NDArray mask(int window, boolean additive) {
-            return masks.computeIfAbsent(window + (additive ? "+" : "*"), key -> {
-                float[] m = new float[(int) (time * time)];
+        NDArray zeros(Shape shape) {
+            return manager.zeros(shape, dtype);
+        }
+
+        /** A [T, T] boolean over (query i, key j): true where j <= i, and j > i - window when window > 0. */
+        NDArray keep(int window) {
+            return masks.computeIfAbsent(window, key -> {
+                boolean[] m = new boolean[(int) (time * time)];
                 for (int i = 0; i < time; i++) {
                     for (int j = 0; j < time; j++) {
-                        boolean keep = j <= i && (window <= 0 || j > i - window);
-                        m[(int) (i * time + j)] = additive ? (keep ? 0f : Float.NEGATIVE_INFINITY) : (keep ? 1f : 0f);
+                        m[(int) (i * time + j)] = j <= i && (window <= 0 || j > i - window);
                     }
                 }
                 return manager.create(m, new Shape(time, time));
             });
+        }
+
+        /**
+         * {@code x} with its dropped (query, key) entries replaced by {@code fill}, whatever they held.
+         * A select, not arithmetic: an inf or NaN above the diagonal must not become NaN (0 * inf,
+         * inf - inf) and reach the rows below it. The condition and the filler are broadcast views.
+         */
+        NDArray fill(NDArray x, int window, double value) {
+            Shape shape = x.getShape();
+            return NDArrays.where(keep(window).broadcast(shape), x, constant(value).broadcast(shape));
+        }
+
+        /**
+         * {@code a @ b} over the keys, for {@code a} with its entries above the diagonal already 0, that
+         * reads {@code b} only at keys j <= i. The product itself multiplies every b[j] by a[i, j], and
+         * 0 * inf is NaN, so a non-finite b[j] would reach every row i < j. Non-finite entries of b are
+         * therefore multiplied as 0, and a row i that read one at some j <= i is NaN, as the product
+         * there is (or is inf: NaN is what the trainer and the probe see either way).
+         */
+        NDArray contract(NDArray a, NDArray b) {
+            NDArray bad = b.isNaN().logicalOr(b.isInfinite());
+            NDArray out = a.matMul(NDArrays.where(bad, constant(0).broadcast(b.getShape()), b));
+            // rows of b are the keys: the running count of non-finite values up to key i poisons row i
+            NDArray read = bad.toType(dtype, false).cumSum(b.getShape().dimension() - 2)
+                    .gt(constant(0)).broadcast(out.getShape());
+            return NDArrays.where(read, constant(Double.NaN).broadcast(out.getShape()), out);
+        }
+
+        /** [T] (or [T, 1] with keepdim): 1, 2, ..., T, the number of keys query i may read. */
+        NDArray keyCount(boolean keepdim) {
+            NDArray counts = manager.arange(1f, time + 1f).toType(dtype, false);
+            return keepdim ? counts.reshape(time, 1) : counts;
         }
     }
 
@@ -224,6 +281,11 @@ public final class CompiledModel implements AutoCloseable {
         }
         NDArray x = in.isEmpty() ? null : in.get(0);
         Map<String, Object> a = n.attrs();
+        boolean keys = n.readsKeys();
+        if (keys) {
+            // -inf for what normalises or maxes over the keys, 0 for what sums them (docs/language.md)
+            x = s.fill(x, 0, n.op().equals("softmax") || n.op().equals("max") ? NEG_INF : 0);
+        }
         List<NDArray> w = weightsByNode.get(n);
         return switch (n.op()) {
             case "const" -> s.constant(((Number) a.get("value")).doubleValue());
@@ -263,12 +325,11 @@ public final class CompiledModel implements AutoCloseable {
             case "elu" -> Activation.relu(x).add(NDArrays.minimum(x, s.constant(0)).exp()).sub(s.constant(1));
             case "softmax" -> x.softmax((Integer) a.get("dim"));
             case "cumsum" -> x.cumSum((Integer) a.get("dim"));
-            // additive -inf and multiplicative 0/1 masks broadcast where DJL's where() does not
-            case "causal_mask" -> x.add(s.mask((Integer) a.get("window"), true));
-            case "causal_zero" -> x.mul(s.mask((Integer) a.get("window"), false));
+            case "causal_mask" -> s.fill(x, (Integer) a.get("window"), NEG_INF);
+            case "causal_zero" -> s.fill(x, (Integer) a.get("window"), 0);
             case "shift" -> shift(x, n.shape().timeAxis(), (Integer) a.get("steps"), s);
             case "rope" -> rope(x, s);
-            case "positions" -> s.manager.arange((int) s.time).toType(DataType.FLOAT32, false).reshape(s.time, 1);
+            case "positions" -> s.manager.arange((int) s.time).toType(s.dtype, false).reshape(s.time, 1);
             case "split_heads" -> {
                 Shape sh = x.getShape();
                 int h = (Integer) a.get("heads");
@@ -291,9 +352,13 @@ public final class CompiledModel implements AutoCloseable {
             case "slice" -> x.get(new NDIndex().addAllDim((Integer) a.get("dim"))
                     .addSliceDim((Integer) a.get("start"), (Integer) a.get("end")));
             case "sum" -> x.sum(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"));
-            case "mean" -> x.mean(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"));
+            // over keys: the causal mean, divided by the i + 1 keys query i may read, not by T
+            case "mean" -> keys
+                    ? x.sum(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"))
+                            .div(s.keyCount((Boolean) a.get("keepdim")))
+                    : x.mean(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"));
             case "max" -> x.max(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"));
-            case "matmul" -> x.matMul(in.get(1));
+            case "matmul" -> keys ? s.contract(x, in.get(1)) : x.matMul(in.get(1));
             case "scan" -> scan(n, in, s);
             default -> throw new IllegalStateException("the compiler has no rule for op '" + n.op() + "'");
         };
@@ -304,7 +369,7 @@ public final class CompiledModel implements AutoCloseable {
         long k = weight.getShape().get(0);
         long t = x.getShape().get(1);
         NDArray padded = k > 1
-                ? NDArrays.concat(new NDList(s.manager.zeros(new Shape(x.getShape().get(0), k - 1, x.getShape().get(2))), x), 1)
+                ? NDArrays.concat(new NDList(s.zeros(new Shape(x.getShape().get(0), k - 1, x.getShape().get(2))), x), 1)
                 : x;
         NDArray stepWeight = s.constant(1).mul(weight);
         NDArray y = null;
@@ -322,7 +387,7 @@ public final class CompiledModel implements AutoCloseable {
         long t = zeroShape[axis];
         long keep = Math.max(0, t - steps);
         zeroShape[axis] = t - keep;
-        NDArray zeros = s.manager.zeros(new Shape(zeroShape));
+        NDArray zeros = s.zeros(new Shape(zeroShape));
         if (keep == 0) {
             return zeros;
         }
@@ -347,8 +412,8 @@ public final class CompiledModel implements AutoCloseable {
                     sin[(int) (t * half + i)] = (float) Math.sin(angle);
                 }
             }
-            return new NDArray[] {s.manager.create(cos, new Shape(s.time, half)),
-                    s.manager.create(sin, new Shape(s.time, half))};
+            return new NDArray[] {s.manager.create(cos, new Shape(s.time, half)).toType(s.dtype, false),
+                    s.manager.create(sin, new Shape(s.time, half)).toType(s.dtype, false)};
         });
         NDArray x1 = x.get(new NDIndex().addEllipseDim().addSliceDim(0, half));
         NDArray x2 = x.get(new NDIndex().addEllipseDim().addSliceDim(half, d));
@@ -362,11 +427,12 @@ public final class CompiledModel implements AutoCloseable {
         int axis = (Integer) n.attrs().get("axis");
         List<Integer> stateDims = (List<Integer>) n.attrs().get("state");
         long[] stateShape = new long[stateDims.size() + 1];
-        stateShape[0] = xs.get(0).getShape().get(0);
+        // B from the tokens: a scan input need not carry the batch (positions(x) is [T, 1])
+        stateShape[0] = s.batch;
         for (int i = 0; i < stateDims.size(); i++) {
             stateShape[i + 1] = stateDims.get(i);
         }
-        NDArray state = s.manager.zeros(new Shape(stateShape));
+        NDArray state = s.zeros(new Shape(stateShape));
         long time = xs.get(0).getShape().get(axis);
         NDList ys = new NDList();
         for (long t = 0; t < time; t++) {

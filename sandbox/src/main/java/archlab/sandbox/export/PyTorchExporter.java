@@ -54,6 +54,7 @@ public final class PyTorchExporter {
     public static final String WEIGHTS_FORMAT = "archlab-weights-v1";
 
     private static final float NORM_EPS = 1e-5f;
+    private static final String NEG_INF = "float(\"-inf\")";
     private static final Set<String> PY_KEYWORDS = Set.of("None", "True", "False");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -332,15 +333,28 @@ public final class PyTorchExporter {
                         return keep & (j > i - window) if window > 0 else keep
 
 
-                    def _causal_mask(x, t, window=0):
-                        \"\"\"Additive mask: 0 where kept, -inf where dropped; broadcasts over [..., T, T].\"\"\"
-                        keep = _keep(t, window, x.device)
-                        return torch.zeros(t, t, dtype=x.dtype, device=x.device).masked_fill(~keep, float("-inf"))
+                    def _masked(x, t, fill, window=0):
+                        \"\"\"x [..., T, T] with its dropped (query, key) entries set to fill, whatever they held:
+                        a select, not arithmetic, so an inf or NaN above the diagonal cannot reach earlier rows.
+                        Also applied (window 0) wherever the keys of a masked matrix are summed, maxed or
+                        normalised.\"\"\"
+                        return x.masked_fill(~_keep(t, window, x.device), fill)
 
 
-                    def _causal_ones(x, t, window=0):
-                        \"\"\"Multiplicative mask: 1 where kept, 0 where dropped; broadcasts over [..., T, T].\"\"\"
-                        return _keep(t, window, x.device).to(x.dtype)
+                    def _contract(a, b, t):
+                        \"\"\"a @ b over the keys of a [..., T, T], reading b only at keys j <= i: a's entries above the
+                        diagonal are set to 0, b's non-finite entries are multiplied as 0 (0 * inf would be NaN
+                        in every earlier row), and a row that read a non-finite b[j] at some j <= i is NaN.\"\"\"
+                        bad = ~torch.isfinite(b)
+                        out = _masked(a, t, 0.0) @ b.masked_fill(bad, 0.0)
+                        read = torch.cumsum(bad.to(out.dtype), dim=-2) > 0
+                        return out.masked_fill(read.expand(out.shape), float("nan"))
+
+
+                    def _key_count(x, t, keepdim):
+                        \"\"\"1, 2, ..., T: the keys query i may read, the denominator of a mean over keys.\"\"\"
+                        n = torch.arange(1, t + 1, device=x.device).to(x.dtype)
+                        return n.reshape(t, 1) if keepdim else n
 
 
                     def _positions(x, t):
@@ -479,10 +493,10 @@ public final class PyTorchExporter {
                 case "silu" -> x + " * torch.sigmoid(" + x + ")";
                 case "softplus" -> "_softplus(" + x + ")";
                 case "elu" -> "_elu(" + x + ")";
-                case "softmax" -> "torch.softmax(" + x + ", dim=" + a.get("dim") + ")";
+                case "softmax" -> "torch.softmax(" + keys(n, x, NEG_INF) + ", dim=" + a.get("dim") + ")";
                 case "cumsum" -> "torch.cumsum(" + x + ", dim=" + a.get("dim") + ")";
-                case "causal_mask" -> x + " + _causal_mask(" + x + ", T" + window(a) + ")";
-                case "causal_zero" -> x + " * _causal_ones(" + x + ", T" + window(a) + ")";
+                case "causal_mask" -> "_masked(" + x + ", T, " + NEG_INF + window(a) + ")";
+                case "causal_zero" -> "_masked(" + x + ", T, 0.0" + window(a) + ")";
                 case "shift" -> "_shift(" + x + ", " + n.shape().timeAxis() + ", " + a.get("steps") + ")";
                 case "rope" -> "_rope(" + x + ", T)";
                 case "positions" -> "_positions(" + x + ", T)";
@@ -499,11 +513,21 @@ public final class PyTorchExporter {
                 case "concat" -> "torch.cat([" + in.stream().map(this::tensor).collect(Collectors.joining(", "))
                         + "], dim=" + a.get("dim") + ")";
                 case "slice" -> x + "[" + ":, ".repeat((Integer) a.get("dim")) + a.get("start") + ":" + a.get("end") + "]";
-                case "sum", "mean" -> x + "." + n.op() + "(" + a.get("dim") + keepdim(a) + ")";
-                case "max" -> x + ".amax(" + a.get("dim") + keepdim(a) + ")";
-                case "matmul" -> x + " @ " + name(in.get(1));
+                case "sum" -> keys(n, x, "0.0") + ".sum(" + a.get("dim") + keepdim(a) + ")";
+                case "mean" -> n.readsKeys()
+                        ? keys(n, x, "0.0") + ".sum(" + a.get("dim") + keepdim(a) + ") / _key_count(" + x + ", T, "
+                                + (Boolean.TRUE.equals(a.get("keepdim")) ? "True" : "False") + ")"
+                        : x + ".mean(" + a.get("dim") + keepdim(a) + ")";
+                case "max" -> keys(n, x, NEG_INF) + ".amax(" + a.get("dim") + keepdim(a) + ")";
+                case "matmul" -> n.readsKeys() ? "_contract(" + x + ", " + name(in.get(1)) + ", T)"
+                        : x + " @ " + name(in.get(1));
                 default -> throw new IllegalStateException("the PyTorch exporter has no rule for op '" + n.op() + "'");
             };
+        }
+
+        /** {@code x} refilled above the diagonal when {@code n} reads the keys of a score matrix; CompiledModel does the same. */
+        private static String keys(OpNode n, String x, String fill) {
+            return n.readsKeys() ? "_masked(" + x + ", T, " + fill + ")" : x;
         }
 
         private String arithmetic(List<OpNode> in, String operator) {

@@ -862,9 +862,13 @@ public final class Elaborator {
             if (in.shape().timeAxes() != 1) {
                 throw fail("shape-mismatch", "shift needs a tensor with exactly one time axis, got " + in.shape());
             }
-            if (steps < 1) {
-                throw fail("non-causal", "shift(x, steps=" + steps + ") must delay by at least 1 step; shifting "
+            if (steps < 0) {
+                throw fail("non-causal", "shift(x, steps=" + steps + ") must delay by 0 or more steps; shifting "
                         + "backwards would show position t the future");
+            }
+            if (steps == 0) {
+                // a lag of 0 is x itself (so a sweep over the lag may start at 0), and hashes as x
+                return new TensorV(in);
             }
             return new TensorV(make("shift", Map.of("steps", steps), in.shape(), Mask.NONE, List.of(in), 0));
         }
@@ -1155,7 +1159,7 @@ public final class Elaborator {
                     + s + ")");
         }
         if (s.isScoreMatrix()) {
-            m = combine(op, maskOf(a), maskOf(b), positiveConstant(b));
+            m = combine(op, maskOf(a), maskOf(b), positive(a), positive(b));
         }
         return node(op, Map.of(), s, m, List.of(a, b), 0, null, file, pos);
     }
@@ -1165,19 +1169,30 @@ public final class Elaborator {
         return n.shape().isScoreMatrix() ? n.mask() : Mask.NONE;
     }
 
-    private static boolean positiveConstant(OpNode n) {
-        return n.op().equals("const") && ((Double) n.attrs().get("value")) > 0;
+    /**
+     * Whether every element of {@code n} is positive by construction: a positive number, exp, softplus
+     * or sigmoid of anything (a learned temperature), and sums and products of those. Scaling a -inf
+     * mask by such a value keeps it -inf. Underflow to 0 would make -inf * 0 = NaN, but the compiler
+     * refills the masked entries wherever they are read (docs/language.md), so that cannot leak.
+     */
+    private static boolean positive(OpNode n) {
+        return switch (n.op()) {
+            case "const" -> ((Double) n.attrs().get("value")) > 0;
+            case "exp", "softplus", "sigmoid" -> true;
+            case "add", "mul", "div" -> positive(n.inputs().get(0)) && positive(n.inputs().get(1));
+            default -> false;
+        };
     }
 
-    private static Mask combine(String op, Mask a, Mask b, boolean bPositiveConst) {
+    private static Mask combine(String op, Mask a, Mask b, boolean aPositive, boolean bPositive) {
         return switch (op) {
             case "add" -> a == Mask.NEG_INF || b == Mask.NEG_INF ? Mask.NEG_INF
                     : a == Mask.ZERO && b == Mask.ZERO ? Mask.ZERO : Mask.OPEN;
             case "sub" -> a == Mask.NEG_INF && b != Mask.NEG_INF ? Mask.NEG_INF
                     : a == Mask.ZERO && b == Mask.ZERO ? Mask.ZERO : Mask.OPEN;
             case "mul" -> a == Mask.ZERO || b == Mask.ZERO ? Mask.ZERO
-                    : a == Mask.NEG_INF && bPositiveConst ? Mask.NEG_INF : Mask.OPEN;
-            case "div" -> a == Mask.ZERO ? Mask.ZERO : a == Mask.NEG_INF && bPositiveConst ? Mask.NEG_INF : Mask.OPEN;
+                    : a == Mask.NEG_INF && bPositive || b == Mask.NEG_INF && aPositive ? Mask.NEG_INF : Mask.OPEN;
+            case "div" -> a == Mask.ZERO ? Mask.ZERO : a == Mask.NEG_INF && bPositive ? Mask.NEG_INF : Mask.OPEN;
             case "maximum" -> a == Mask.NEG_INF && b == Mask.NEG_INF ? Mask.NEG_INF
                     : a == Mask.ZERO && b == Mask.ZERO ? Mask.ZERO : Mask.OPEN;
             case "minimum" -> a == Mask.NEG_INF || b == Mask.NEG_INF ? Mask.NEG_INF

@@ -99,6 +99,23 @@ public final class OpNode {
         return col;
     }
 
+    /**
+     * Whether this op reads across the key axis (the last) of a score matrix: {@code @} with a score
+     * matrix on the left, and {@code softmax}, {@code sum}, {@code mean}, {@code max} over its last dim.
+     * These are the only places where one position's value meets another key's, so the compilers
+     * refill the masked entries there, whatever they hold (docs/language.md, "Masks hold for every value").
+     */
+    public boolean readsKeys() {
+        if (inputs.isEmpty() || !inputs.get(0).shape().isScoreMatrix()) {
+            return false;
+        }
+        return switch (op) {
+            case "matmul" -> true;
+            case "softmax", "sum", "mean", "max" -> (Integer) attrs.get("dim") == inputs.get(0).shape().rank() - 1;
+            default -> false;
+        };
+    }
+
     /** Ops whose operands may be swapped without changing the result. */
     public boolean commutative() {
         return switch (op) {

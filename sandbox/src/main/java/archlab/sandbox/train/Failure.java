@@ -6,9 +6,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 /**
  * Why an evaluation failed, in a form the coder can act on.
  *
- * @param kind    one of {@code invalid_definition, invalid_config, diverged, oom, timeout, crash, internal}
+ * @param kind    one of {@code invalid_definition, invalid_config, non_causal, diverged, oom, timeout, crash, internal}
  * @param node    the op where it happened, when known (such as {@code layer[1]/mixer: softmax at 7:12})
- * @param stage   where in the pipeline: {@code check, compile, train, eval, worker}
+ * @param stage   where in the pipeline: {@code check, compile, probe, train, eval, worker}
  * @param step    the training step, when it happened during training
  * @param stderrTail the last lines the worker process wrote to stderr, for crashes
  */

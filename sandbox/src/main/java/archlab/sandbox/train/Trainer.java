@@ -11,6 +11,7 @@ import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
 import archlab.sandbox.ModelDefinition;
+import archlab.sandbox.compile.CausalityProbe;
 import archlab.sandbox.compile.CompiledModel;
 import archlab.sandbox.compile.Engines;
 import archlab.sandbox.task.Batch;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Trains one model definition on one task and measures it. Read it top to bottom: set up, then the
@@ -31,6 +33,9 @@ import java.util.Map;
  * isolates the campaign from crashes, hangs and memory blow-ups.
  */
 public final class Trainer {
+    /** The failure kind of a model the causality probe caught reading the future. */
+    public static final String NON_CAUSAL = "non_causal";
+
     private Trainer() {
     }
 
@@ -44,8 +49,21 @@ public final class Trainer {
         }
     }
 
+    /**
+     * Probes the compiled model's causality (see {@link CausalityProbe}), then trains it; a model the
+     * probe catches comes back failed, kind {@value #NON_CAUSAL}, stage {@code probe}, untrained.
+     */
     public static TrainResult train(ModelDefinition definition, Task task, TrainConfig config, int threads,
                                     ProgressListener progress) {
+        return train(definition, task, config, threads, progress, null);
+    }
+
+    /**
+     * As above, with the forward pass the probe sees ({@code null}: the model's own, with its float64
+     * twin); tests give a leaky one to see the gate close.
+     */
+    static TrainResult train(ModelDefinition definition, Task task, TrainConfig config, int threads,
+                             ProgressListener progress, Function<CompiledModel, CausalityProbe.Forward> probed) {
         resetPeakRss();
         long start = System.nanoTime();
         Engine engine = Engines.pytorch(threads);
@@ -55,6 +73,17 @@ public final class Trainer {
         int step = 0;
         try (NDManager root = engine.newBaseManager();
              CompiledModel model = CompiledModel.compile(definition.graph(), root, config.seed())) {
+
+            // ---- the causality probe: a model that reads the future is never trained (docs/sandbox.md)
+            CausalityProbe.Verdict probe = probed == null
+                    ? CausalityProbe.probe(model, root, task.vocab(), task.seqLen(), config.seed())
+                    : CausalityProbe.probe(probed.apply(model), null, root, task.vocab(), task.seqLen(), config.seed());
+            if (!probe.causal()) {
+                Failure failure = new Failure(NON_CAUSAL, probe.message(), null, "probe", null, null);
+                return new TrainResult("failed", task.name(), task.primaryMetric(), null, null, curve, 0, 0,
+                        seconds(start), peakRssMb(), model.parameterCount(), definition.flopsPerToken(), false,
+                        threads, config, task.config(), failure);
+            }
 
             // ---- optimiser: AdamW with linear warmup then cosine decay, decay only on matrices
             Tracker schedule = WarmUpTracker.builder()

@@ -3,6 +3,7 @@ package archlab.sandbox.worker;
 import archlab.sandbox.train.Failure;
 import archlab.sandbox.train.TrainConfig;
 import archlab.sandbox.train.TrainResult;
+import archlab.sandbox.train.Trainer;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -13,7 +14,7 @@ import java.util.Map;
  * The outcome of one evaluation: the {@link TrainResult} fields, flattened, plus the request id and
  * facts about the worker that ran it. {@code status} is {@code ok} or {@code failed}; a failed result
  * always has a {@link Failure} whose {@code kind} is one of {@code invalid_definition, invalid_config,
- * diverged, oom, timeout, crash, internal}, and still carries what was measured before it stopped.
+ * non_causal, diverged, oom, timeout, crash, internal}, and still carries what was measured before it stopped.
  * Fields that were never measured (a definition that did not parse has no metrics) are null.
  *
  * <p>{@code wall_s} is the trainer's own time when the worker returned a result, and the parent's
@@ -50,6 +51,8 @@ public record EvaluationResult(
     public static final String INVALID_DEFINITION = "invalid_definition";
     public static final String INVALID_CONFIG = "invalid_config";
     public static final String DIVERGED = "diverged";
+    /** The causality probe saw position t read a later token, or a prefix disagree with the full run. */
+    public static final String NON_CAUSAL = Trainer.NON_CAUSAL;
     public static final String OOM = "oom";
     public static final String TIMEOUT = "timeout";
     public static final String CRASH = "crash";

@@ -125,6 +125,23 @@ class PyTorchExporterTest {
     }
 
     @Test
+    void masksAreSelectsAndAreRefilledWhereverKeysAreRead() {
+        Case keys = primitiveCases().stream().filter(c -> c.name().equals("keys")).findFirst().orElseThrow();
+        String py = PyTorchExporter.export(keys.definition());
+        String forward = py.substring(py.indexOf("def forward"));
+        assertThat(forward).containsPattern("v\\d+ = _masked\\(v\\d+, T, 0\\.0\\)  ")
+                .containsPattern("_masked\\(v\\d+, T, 0\\.0\\)\\.sum\\(3, keepdim=True\\) / _key_count\\(v\\d+, T, True\\)")
+                .containsPattern("_masked\\(v\\d+, T, float\\(\"-inf\"\\)\\)\\.amax\\(3, keepdim=True\\)")
+                .containsPattern("_masked\\(v\\d+, T, 0\\.0\\)\\.sum\\(3, keepdim=True\\)")
+                .containsPattern("_contract\\(v\\d+, v\\d+, T\\)")
+                .doesNotContain(" * _causal_ones(").doesNotContain(" + _causal_mask(");
+        String attention = PyTorchExporter.export(primitiveCases().stream()
+                .filter(c -> c.name().equals("causal_mask")).findFirst().orElseThrow().definition());
+        assertThat(attention).containsPattern("_masked\\(v\\d+, T, float\\(\"-inf\"\\), window=3\\)")
+                .containsPattern("torch\\.softmax\\(_masked\\(v\\d+, T, float\\(\"-inf\"\\)\\), dim=3\\)");
+    }
+
+    @Test
     void classNamesAreCamelCaseIdentifiers() {
         assertThat(PyTorchExporter.className("linear_transformer")).isEqualTo("LinearTransformer");
         assertThat(PyTorchExporter.className("gla")).isEqualTo("Gla");
@@ -350,6 +367,10 @@ class PyTorchExporterTest {
                 "return linear(merge_heads(o + o2), vocab)"));
         c.add(model("causal_zero", "", QKV, "o = causal_zero(q @ transpose(k)) @ v",
                 "o2 = causal_zero(q @ transpose(k), window=2) @ v", "return linear(merge_heads(o + o2), vocab)"));
+        c.add(model("keys", "", QKV, "s = causal_zero(sigmoid(q @ transpose(k)) - 0.5)",
+                "m = mean(s, -1, keepdim=true) + max(s, -1, keepdim=true) + sum(s, -1, keepdim=true)",
+                "e = causal_zero(exp((transpose(positions(x)) - positions(x)) * 12))",
+                "return linear(merge_heads(v * m + e @ v), vocab)"));
         c.add(op("shift", "shift(a) + shift(b, steps=2) * shift(a, steps=20)"));
         c.add(op("rope", "rope(a) + merge_heads(rope(split_heads(b, 2)))"));
         c.add(op("positions", "a * sigmoid(positions(x) - 2.5)"));

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The standard library loads, checks without findings, and every block in it works in a model. */
-class StandardLibraryTest {
+public class StandardLibraryTest {
 
     @Test
     void theLibraryLoadsAndChecksWithoutFindings() {
@@ -61,7 +61,7 @@ class StandardLibraryTest {
 
     // ------------------------------------------------------------------ every block in use
 
-    static final String HEADS = """
+    public static final String HEADS = """
             param d = 64
             param heads = 4
 
@@ -78,7 +78,7 @@ class StandardLibraryTest {
                 return lm_head(x + use(x))
             """;
 
-    static final String WIDE = """
+    public static final String WIDE = """
             param d = 64
 
             model(tokens):
@@ -87,7 +87,7 @@ class StandardLibraryTest {
             """;
 
     /** One use of each library block, and the shape of its result. */
-    static final Map<String, String[]> USES = Map.ofEntries(
+    public static final Map<String, String[]> USES = Map.ofEntries(
             Map.entry("softmax_attention", new String[] {HEADS, "softmax_attention(q, k, v) * g", "[B, 4, T, 16]"}),
             Map.entry("sliding_window_attention", new String[] {HEADS, "sliding_window_attention(q, k, v, 8) * g",
                 "[B, 4, T, 16]"}),
