@@ -23,6 +23,8 @@ public final class Symptoms {
     public static final String OUT_OF_MEMORY = "out-of-memory";
     public static final String TIMED_OUT = "timed-out";
     public static final String CRASHED = "crashed";
+    /** The causality probe saw an output depend on a later token, or differ on a prefix: never trained. */
+    public static final String NON_CAUSAL = "non-causal";
     public static final String FAILED = "failed";
     public static final String NO_LEARNING = "no-learning";
     public static final String PLATEAU = "plateau";
@@ -36,7 +38,7 @@ public final class Symptoms {
 
     /** Every label these rules can give, in the order they are reported. */
     public static final List<String> LABELS = List.of(INVALID_DEFINITION, DIVERGED_DURING_WARMUP,
-            DIVERGED_AFTER_WARMUP, DIVERGED, NAN, OUT_OF_MEMORY, TIMED_OUT, CRASHED, FAILED, NO_LEARNING, PLATEAU,
+            DIVERGED_AFTER_WARMUP, DIVERGED, NAN, OUT_OF_MEMORY, TIMED_OUT, CRASHED, NON_CAUSAL, FAILED, NO_LEARNING, PLATEAU,
             STILL_IMPROVING, OVERFITTING, LOSS_SPIKES, RECALL_LOW, RECALL_SOLVED, RECALL_FALLS_WITH_LENGTH,
             RECALL_FALLS_WITH_GAP);
 
@@ -115,6 +117,8 @@ public final class Symptoms {
                     + BoundedText.clip(message, 160));
             case "timeout" -> add(found, TIMED_OUT, "the run hit its wall-clock limit: " + BoundedText.clip(message, 160));
             case "crash" -> add(found, CRASHED, "the worker process crashed: " + BoundedText.clip(message, 160));
+            case "non_causal" -> add(found, NON_CAUSAL, "the causality probe found the output reading later tokens,"
+                    + " so it was never trained: " + BoundedText.clip(message, 200));
             default -> add(found, FAILED, "the run failed (" + kind + "): " + BoundedText.clip(message, 160));
         }
         return false;

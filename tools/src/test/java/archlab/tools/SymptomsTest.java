@@ -72,6 +72,9 @@ class SymptomsTest {
                 .containsExactly(Symptoms.TIMED_OUT);
         assertThat(labels(experiment().status(ExperimentStatus.FAILED).failure("crash", "exit 134").build()))
                 .containsExactly(Symptoms.CRASHED);
+        assertThat(labels(experiment().status(ExperimentStatus.FAILED).failure("non_causal",
+                "non-causal (empirical): the logits at position 3 changed when tokens after 5 changed").build()))
+                .containsExactly(Symptoms.NON_CAUSAL);
         assertThat(labels(experiment().checkedDefinition("model(tokens):\n    return nothing\n").build()))
                 .containsExactly(Symptoms.INVALID_DEFINITION);
     }
