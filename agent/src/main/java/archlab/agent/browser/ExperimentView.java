@@ -53,11 +53,14 @@ final class ExperimentView {
     }
 
     /** The experiment's data; {@link NotFound} when the campaign has no such experiment. */
-    static Page data(BrowsedCampaign bc, String id) {
+    static Page data(BrowsedCampaign bc, String handle) {
         ExperimentIndex idx = bc.index();
+        ExperimentRow named = idx.resolve(handle);
+        // the index may lag the store by a second: an id it does not know yet is still looked up
+        String id = named != null ? named.id() : handle;
         Experiment e = bc.store().experiments().find(id)
                 .filter(x -> x.campaignId().equals(bc.campaignId()))
-                .orElseThrow(() -> new NotFound("campaign " + bc.slug() + " has no experiment \"" + id + "\""));
+                .orElseThrow(() -> new NotFound(idx.notFound(handle, bc.slug())));
         Experiment parent = e.parentId() == null ? null : bc.store().experiments().find(e.parentId())
                 .filter(x -> x.campaignId().equals(bc.campaignId())).orElse(null);
         List<EvaluationRow> evals = new ArrayList<>();

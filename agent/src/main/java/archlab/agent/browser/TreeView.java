@@ -66,9 +66,9 @@ final class TreeView {
         ExperimentIndex idx = bc.index();
         ExperimentRow focus = null;
         if (focusId != null) {
-            focus = idx.find(focusId);
+            focus = idx.resolve(focusId);
             if (focus == null) {
-                throw new NotFound("campaign " + bc.slug() + " has no experiment \"" + focusId + "\"");
+                throw new NotFound(idx.notFound(focusId, bc.slug()));
             }
         }
         Map<String, Double> best = idx.subtreeBest();

@@ -68,7 +68,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         err.println("run folder " + folder.dir());
         try (Store store = open(config, folder)) {
-            return drive(spec, config, folder, store, start(store, config, folder), !noProgress);
+            return drive(spec, config, folder, store, start(store, config, folder), !noProgress && CampaignDisplay.stderrIsTerminal());
         }
     }
 

@@ -5,6 +5,7 @@ import archlab.agent.campaign.Standings;
 import archlab.knowledge.store.Campaign;
 import archlab.knowledge.store.Directive;
 import archlab.knowledge.store.Experiment;
+import archlab.knowledge.store.ExperimentHandles;
 import archlab.knowledge.store.ExperimentQuery;
 import archlab.knowledge.store.ExperimentStatus;
 import archlab.knowledge.store.Store;
@@ -18,8 +19,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The console's answers without an LLM: templated from the store, for the questions people ask a
@@ -29,7 +28,6 @@ import java.util.regex.Pattern;
  */
 final class CampaignAnswers {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern HANDLE = Pattern.compile("#?e?(\\d+)");
     static final int MAX_LISTED = 12;
     static final int DIFF_LINES = 16;
 
@@ -48,25 +46,13 @@ final class CampaignAnswers {
      * its id. Unknown handles are a {@link ConsoleException} that says what exists.
      */
     Experiment find(String handle) {
-        String h = handle.strip();
-        Matcher m = HANDLE.matcher(h);
         List<Experiment> all = store.experiments().list(ExperimentQuery.campaign(campaignId));
-        for (Experiment e : all) {
-            if (e.id().equals(h) || h.equals(e.name())) {
-                return e;
-            }
-        }
-        if (m.matches()) {
-            String prefix = "e" + Integer.parseInt(m.group(1));
-            for (Experiment e : all) {
-                if (e.name() != null && (e.name().equals(prefix) || e.name().startsWith(prefix + "-"))) {
-                    return e;
-                }
-            }
-        }
-        int last = all.stream().mapToInt(CampaignAnswers::number).max().orElse(0);
-        throw new ConsoleException("no experiment " + h + " in this campaign" + (last == 0 ? " (it has none yet)"
-                : "; experiments are numbered e1 to e" + last + " (see /status or /best)"));
+        return ExperimentHandles.resolve(handle, all, Experiment::id, Experiment::name).orElseThrow(() -> {
+            long last = ExperimentHandles.highestNumber(all, Experiment::name);
+            return new ConsoleException("no experiment " + handle.strip() + " in this campaign"
+                    + (last == 0 ? " (it has none yet)"
+                    : "; experiments are numbered e1 to e" + last + " (see /status or /best)"));
+        });
     }
 
     String best() {
@@ -165,7 +151,9 @@ final class CampaignAnswers {
         Experiment a = find(first);
         Experiment b = find(second);
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%-18s %-28s %-28s%n", "", clip(a.name(), 28), clip(b.name(), 28)));
+        // full names above (they paste back), short names as the column heads
+        out.append("A  ").append(label(a)).append('\n').append("B  ").append(label(b)).append('\n');
+        out.append(String.format(Locale.ROOT, "%-18s %-28s %-28s%n", "", column(a, "A"), column(b, "B")));
         row(out, "status", a.status().dbValue() + (a.stage() == null ? "" : " at " + a.stage()),
                 b.status().dbValue() + (b.stage() == null ? "" : " at " + b.stage()));
         row(out, "fitness", number(a.fitness()), number(b.fitness()));
@@ -220,9 +208,9 @@ final class CampaignAnswers {
                 .append(idea.strip()).append("\": ").append(done).append(" done, ").append(failed).append(" failed, ")
                 .append(hits.size() - done - failed).append(" other\n");
         hits.sort(Comparator.comparing((Experiment e) -> e.fitness() == null ? Double.NEGATIVE_INFINITY : e.fitness())
-                .reversed().thenComparing(CampaignAnswers::number));
+                .reversed().thenComparing(Experiment::createdAt, Comparator.nullsLast(Comparator.naturalOrder())));
         for (Experiment e : hits.subList(0, Math.min(MAX_LISTED, hits.size()))) {
-            b.append(String.format(Locale.ROOT, "  %-40s %-8s %s%s%n", clip(e.name(), 40), e.status().dbValue(),
+            b.append(String.format(Locale.ROOT, "  %-40s %-8s %s%s%n", e.name() == null ? e.id() : e.name(), e.status().dbValue(),
                     e.fitness() == null ? "" : String.format(Locale.ROOT, "fitness %.3f", e.fitness()),
                     e.failureKind() == null ? "" : " " + e.failureKind()));
         }
@@ -324,14 +312,15 @@ final class CampaignAnswers {
 
     // ---------------------------------------------------------------- pieces
 
+    /** A column head: the short name ({@code e12}), else the letter. */
+    private static String column(Experiment e, String letter) {
+        String s = ExperimentHandles.shortName(e.name());
+        return s == null ? letter : letter + " " + s;
+    }
+
     /** "e12-delta-rule (exp-...)". */
     static String label(Experiment e) {
         return (e.name() == null ? e.id() : e.name()) + " (" + e.id() + ")";
-    }
-
-    static int number(Experiment e) {
-        Matcher m = Pattern.compile("e(\\d+)(?:-.*)?").matcher(e.name() == null ? "" : e.name());
-        return m.matches() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     /** The fitness record of {@code e} at {@code stage}, or null. */

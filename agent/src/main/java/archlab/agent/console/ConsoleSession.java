@@ -92,6 +92,12 @@ public final class ConsoleSession {
         }
     }
 
+    /** The campaign's experiment names (the id where one has none), oldest first: what tab completion offers. */
+    public List<String> experimentNames() {
+        return store.experiments().summaries(campaignId, null).stream()
+                .map(e -> e.name() == null || e.name().isBlank() ? e.id() : e.name()).toList();
+    }
+
     public boolean over() {
         return over;
     }

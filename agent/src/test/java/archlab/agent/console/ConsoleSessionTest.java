@@ -87,6 +87,32 @@ class ConsoleSessionTest {
     }
 
     @Test
+    void aHugeNumberIsAnExperimentThatDoesNotExistNotAParseError() {
+        for (String line : List.of("/why 99999999999999999999", "/show e99999999999999999999", "/prune #99999999999999999999")) {
+            assertThat(session.handle(line).text()).as(line).contains("no experiment", "e1 to e3")
+                    .doesNotContain("For input string");
+        }
+        // ids, full names and short names all name the same experiment
+        for (String handle : List.of(good.id(), "e2-data-dependent-decay", "e2", "#2", "2", "e02")) {
+            assertThat(session.handle("/show " + handle).text()).as(handle).contains("e2-data-dependent-decay");
+        }
+    }
+
+    @Test
+    void tabCompletionOffersExperimentsWhereACommandTakesOne() {
+        ConsoleCompleter c = new ConsoleCompleter(Console.COMMANDS, session::experimentNames);
+        assertThat(c.candidates(List.of(""), 0)).extracting(org.jline.reader.Candidate::value).contains("/why", "/show");
+        List<String> forWhy = c.candidates(List.of("/why", ""), 1).stream().map(org.jline.reader.Candidate::value).toList();
+        assertThat(forWhy).contains("e2", "e2-data-dependent-decay", "e3-delta-rule").doesNotContain("/why", "/show");
+        assertThat(c.candidates(List.of("/compare", "e1", ""), 2)).extracting(org.jline.reader.Candidate::value)
+                .contains("e3", "e3-delta-rule");
+        assertThat(c.candidates(List.of("/try", "gates", "under", ""), 3)).extracting(org.jline.reader.Candidate::value)
+                .contains("e1");
+        // an idea is free text: nothing to offer, and certainly not the commands
+        assertThat(c.candidates(List.of("/avoid", ""), 1)).isEmpty();
+    }
+
+    @Test
     void steeringCommandsBecomeStoredDirectives() throws Exception {
         assertThat(session.handle("/avoid short_conv").text()).contains("directive #1 stored: avoid short_conv",
                 "next step boundary");

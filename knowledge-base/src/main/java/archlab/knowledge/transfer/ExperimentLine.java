@@ -31,10 +31,20 @@ final class ExperimentLine {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+    /**
+     * The fitness in its parts at each stage ({@code {"verify": {"metric": "accuracy", "value": 0.93,
+     * "baseline": 0.26, "relative": 2.52, "combined": 0.99, ...}}}). A campaign keeps it in the
+     * experiment's {@code extra} under {@code fitness}, a name the number {@code fitness} already takes
+     * at the top level of a line, so a line carries it under this name.
+     */
+    static final String FITNESS_BY_STAGE = "fitness_by_stage";
+    /** The campaign's fidelity stages in order, on a campaign's first line: what ranks a later stage higher. */
+    static final String CAMPAIGN_STAGES = "campaign_stages";
+
     static final Set<String> KNOWN = Set.of("id", "campaign", "parent", "name", "status", "stage", "fitness",
             "hypothesis", "definition", "definition_language", "definition_check", "definition_errors",
             "canonical_hash", "params", "flops_per_token", "metrics", "curves", "wall_s", "tokens", "money", "failure",
-            "analysis", "evaluations", "created_at", "updated_at");
+            "analysis", "evaluations", "created_at", "updated_at", FITNESS_BY_STAGE, CAMPAIGN_STAGES);
     private static final Set<String> HYPOTHESIS_KNOWN = Set.of("title", "motivation", "expected_effect");
     private static final Set<String> FAILURE_KNOWN = Set.of("kind", "message");
     private static final Set<String> EVALUATION_KNOWN = Set.of("stage", "seed", "status", "metrics", "curve", "result",
@@ -63,22 +73,36 @@ final class ExperimentLine {
     }
 
     /** A parsed line: the experiment (definition not yet checked) and its evaluations. */
-    record Parsed(Experiment experiment, List<Evaluation> evaluations, String campaignName) {
+    record Parsed(Experiment experiment, List<Evaluation> evaluations, String campaignName, List<String> campaignStages) {
     }
 
     // ------------------------------------------------------------------ export
 
     static ObjectNode toJson(Experiment e, String campaignName, List<Evaluation> evaluations) {
+        return toJson(e, campaignName, null, evaluations);
+    }
+
+    /** The line of {@code e}; {@code campaignStages} non-null on a campaign's first line. */
+    static ObjectNode toJson(Experiment e, String campaignName, List<String> campaignStages,
+                             List<Evaluation> evaluations) {
         ObjectNode extra = parseObject(e.extra());
         ObjectNode o = NODES.objectNode();
         o.put("id", e.id());
         putText(o, "campaign", campaignName);
+        if (campaignStages != null && !campaignStages.isEmpty()) {
+            ArrayNode stages = o.putArray(CAMPAIGN_STAGES);
+            campaignStages.forEach(stages::add);
+        }
         putText(o, "parent", e.parentId());
         putText(o, "name", e.name());
         o.put("status", e.status().dbValue());
         putText(o, "stage", e.stage());
         if (e.fitness() != null) {
             o.put("fitness", e.fitness());
+        }
+        JsonNode parts = extra.remove("fitness");
+        if (parts != null) {
+            o.set(FITNESS_BY_STAGE, parts);
         }
         ObjectNode h = NODES.objectNode();
         putText(h, "title", e.hypothesis().title());
@@ -259,9 +283,35 @@ final class ExperimentLine {
                 extra.set(entry.getKey(), entry.getValue());
             }
         }
+        JsonNode parts = o.get(FITNESS_BY_STAGE);
+        if (parts != null && !parts.isNull()) {
+            if (!parts.isObject()) {
+                throw new BadLine(FITNESS_BY_STAGE + " must be an object (stage → fitness parts) or null, found "
+                        + describe(parts));
+            }
+            extra.set("fitness", parts);
+        }
         b.extra(extra.isEmpty() ? null : extra.toString());
         String campaignName = text(o, "campaign");
-        return new Parsed(b.build(), evaluations(o.get("evaluations"), id), campaignName);
+        return new Parsed(b.build(), evaluations(o.get("evaluations"), id), campaignName, stages(o.get(CAMPAIGN_STAGES)));
+    }
+
+    private static List<String> stages(JsonNode node) throws BadLine {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isArray()) {
+            throw new BadLine(CAMPAIGN_STAGES + " must be an array of stage names, found " + describe(node));
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode s : node) {
+            if (!s.isTextual() || s.asText().isBlank() || s.asText().length() > 40) {
+                throw new BadLine(CAMPAIGN_STAGES + " must hold stage names (strings of 1 to 40 characters), found "
+                        + describe(s));
+            }
+            out.add(s.asText());
+        }
+        return out;
     }
 
     private static List<Evaluation> evaluations(JsonNode node, String experimentId) throws BadLine {
