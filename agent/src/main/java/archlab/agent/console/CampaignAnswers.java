@@ -8,6 +8,7 @@ import archlab.knowledge.store.Experiment;
 import archlab.knowledge.store.ExperimentHandles;
 import archlab.knowledge.store.ExperimentQuery;
 import archlab.knowledge.store.ExperimentStatus;
+import archlab.knowledge.store.StageScores;
 import archlab.knowledge.store.Store;
 import archlab.tools.DefinitionChecker;
 import archlab.tools.ExperimentInspector;
@@ -66,11 +67,9 @@ final class CampaignAnswers {
         StringBuilder b = new StringBuilder();
         b.append("Best so far: ").append(label(e)).append(e.stage() == null ? "" : " at " + e.stage())
                 .append(String.format(Locale.ROOT, ", fitness %.3f", e.fitness())).append('\n');
-        JsonNode score = score(e, e.stage());
-        if (score != null) {
-            b.append(String.format(Locale.ROOT, "  %s %.4f against the baseline's %.4f (%+.1f %%)%n",
-                    score.path("metric").asText(), score.path("value").asDouble(), score.path("baseline").asDouble(),
-                    100 * score.path("relative").asDouble()));
+        StageScores.Score against = StageScores.of(e.extra()).get(e.stage());
+        if (against != null) {
+            b.append("  ").append(against.againstBaseline()).append('\n');
         }
         appendHypothesis(b, e);
         JsonNode a = analysis(e);
@@ -84,7 +83,7 @@ final class CampaignAnswers {
             b.append("  next: ");
             List<String> next = new ArrayList<>();
             for (Experiment r : st.ranked().subList(1, Math.min(4, st.ranked().size()))) {
-                next.add(String.format(Locale.ROOT, "%s %.3f", r.name(), r.fitness()));
+                next.add(String.format(Locale.ROOT, "%s %.3f at %s", r.name(), r.fitness(), r.stage()));
             }
             b.append(String.join(", ", next)).append('\n');
         }
@@ -116,22 +115,23 @@ final class CampaignAnswers {
         if (e.failureKind() != null) {
             b.append("  failure: ").append(e.failureKind()).append(": ").append(clip(e.failureMessage(), 600)).append('\n');
         }
-        JsonNode score = score(e, e.stage());
-        if (score != null) {
-            b.append(String.format(Locale.ROOT, "  %s %.4f against the baseline's %.4f (%+.1f %%)%n",
-                    score.path("metric").asText(), score.path("value").asDouble(), score.path("baseline").asDouble(),
-                    100 * score.path("relative").asDouble()));
+        StageScores.Score against = StageScores.of(e.extra()).get(e.stage());
+        if (against != null) {
+            b.append("  ").append(against.againstBaseline()).append('\n');
         }
         Experiment parent = e.parentId() == null ? null : store.experiments().find(e.parentId()).orElse(null);
         JsonNode ps = parent == null ? null : score(parent, e.stage());
-        if (score != null && ps != null) {
-            b.append(String.format(Locale.ROOT, "  against its parent %s: %.4f → %.4f%n", parent.name(),
-                    ps.path("value").asDouble(), score.path("value").asDouble()));
+        if (against != null && against.value() != null && ps != null) {
+            b.append(String.format(Locale.ROOT, "  against its parent %s at %s: %s → %s%n", parent.name(), e.stage(),
+                    StageScores.number(ps.path("value").asDouble()), StageScores.number(against.value())));
         }
         appendHypothesis(b, e);
         JsonNode a = analysis(e);
         for (String field : List.of("expectation_vs_reality", "explanation", "insight")) {
-            String v = a.path(field).asText("");
+            // the analyst writes camelCase keys (expectationVsReality); imports may use snake_case
+            String camel = java.util.regex.Pattern.compile("_(.)").matcher(field)
+                    .replaceAll(m -> m.group(1).toUpperCase(Locale.ROOT));
+            String v = a.path(field).asText(a.path(camel).asText(""));
             if (!v.isBlank()) {
                 b.append("  ").append(field.replace('_', ' ')).append(": ").append(clip(v, 500)).append('\n');
             }

@@ -3,6 +3,7 @@ package archlab.agent.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import archlab.knowledge.store.Store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -164,6 +165,46 @@ class BrowseServerTest {
         HttpResponse<String> js = get("/static/browser.js");
         assertThat(js.statusCode()).isEqualTo(200);
         assertThat(js.headers().firstValue("Content-Type").orElse("")).startsWith("text/javascript");
+    }
+
+    @Test
+    void shortNamesAndFullNamesWorkInUrlsAsIdsDo() throws Exception {
+        // fx-01 is named e2-d32-h2-l1 (the baseline is e1)
+        for (String handle : List.of("fx-01", "e2-d32-h2-l1", "e2", "2")) {
+            assertThat(api("/api/c/" + c + "/experiments/" + handle).path("id").asText()).as(handle).isEqualTo("fx-01");
+            HttpResponse<String> page = get("/c/" + c + "/e/" + handle);
+            assertThat(page.statusCode()).as(handle).isEqualTo(200);
+            assertThat(page.body()).contains("data-experiment=\"fx-01\"");
+            assertThat(get("/c/" + c + "/tree?focus=" + handle).body()).contains("e2-d32-h2-l1");
+        }
+        HttpResponse<String> miss = get("/api/c/" + c + "/experiments/e99999999999999999999");
+        assertThat(miss.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(miss.body()).path("error").asText())
+                .contains("no experiment e99999999999999999999", "short name e1 to e13");
+    }
+
+    @Test
+    void theOverviewLabelsItsStagesAndComparesWithTheBaselineAtTheSameStage() throws Exception {
+        String html = get("/c/" + c).body();
+        assertThat(html).contains("Best fitness so far at the explore stage", "ranked by the latest stage reached",
+                "against the baseline at the same stage");
+        assertThat(html).contains("at the verify stage");   // the best card: fx-08 was verified
+    }
+
+    @Test
+    void twoCampaignsOfTheSameNameGetLegendsThatTellThemApart(@TempDir Path own) throws Exception {
+        try (Store other = Store.openRunFolder(own.resolve("other"))) {
+            other.campaigns().insert(archlab.knowledge.store.Campaign.create("fixture",
+                    "name: fixture\nstages:\n  - name: explore\n", "offline"));
+            String second = other.campaigns().list().get(0).id();
+            try (BrowseServer two = BrowseServer.builder().store(fx.store()).store(other).port(0).pollMillis(60_000)
+                    .build().start()) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + two.port()
+                        + "/compare?c=" + c + "&c=" + second)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).contains("fixture (started ", ", " + c + ")", ", " + second + ")");
+            }
+        }
     }
 
     @Test

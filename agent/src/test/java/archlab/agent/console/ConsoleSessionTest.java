@@ -99,6 +99,16 @@ class ConsoleSessionTest {
     }
 
     @Test
+    void whyReadsTheAnalystsFieldsAndComparesAtTheSameStage() {
+        lab.store.experiments().update(good.toBuilder().stage("explore")
+                .analysis("{\"expectationVsReality\": \"recall rose as expected\", \"explanation\": \"gates forget\"}")
+                .extra("{\"fitness\": {\"explore\": {\"metric\": \"accuracy\", \"value\": 0.9, \"baseline\": 0.3,"
+                        + " \"relative\": 2.0, \"combined\": 0.81}}}").build());
+        assertThat(session.handle("/why e2").text()).contains("expectation vs reality: recall rose as expected",
+                "explanation: gates forget", "accuracy 0.9000 against the baseline's 0.3000 at explore (+200.0 %)");
+    }
+
+    @Test
     void tabCompletionOffersExperimentsWhereACommandTakesOne() {
         ConsoleCompleter c = new ConsoleCompleter(Console.COMMANDS, session::experimentNames);
         assertThat(c.candidates(List.of(""), 0)).extracting(org.jline.reader.Candidate::value).contains("/why", "/show");
