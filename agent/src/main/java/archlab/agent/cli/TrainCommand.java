@@ -68,7 +68,9 @@ final class TrainCommand implements Callable<Integer> {
             description = "The task: mqar, charlm or selective_copy (or a plugin task's name).")
     String task;
 
-    @Option(names = "--steps", paramLabel = "N", description = "Training steps (default: the task's, e.g. 2000 for mqar).")
+    // The defaults come from the tasks themselves (Main sets the property), so the help cannot drift from the code.
+    @Option(names = "--steps", paramLabel = "N",
+            description = "Training steps (default: the task's own: ${sys:archlab.task-steps:-see docs/tasks.md}).")
     Integer steps;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seeds the weights and the data (default: 0).")
@@ -107,6 +109,19 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--no-progress", description = "Do not draw the progress bar on stderr.")
     boolean noProgress;
+
+    /** "mqar 4000, charlm 300, ...": each built-in task's default number of steps, for the help. */
+    static String defaultSteps() {
+        List<String> parts = new java.util.ArrayList<>();
+        for (String name : Tasks.builtInNames()) {
+            try {
+                parts.add(name + " " + Tasks.create(name, java.util.Map.of()).defaultSteps());
+            } catch (RuntimeException e) {
+                // a task that needs options to exist has no default to show
+            }
+        }
+        return String.join(", ", parts);
+    }
 
     @Override
     public Integer call() throws JsonProcessingException {
