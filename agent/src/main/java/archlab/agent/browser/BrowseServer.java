@@ -236,7 +236,10 @@ public final class BrowseServer implements AutoCloseable {
         app.get("/c/{cid}/e/{eid}", ctx -> {
             BrowsedCampaign bc = campaign(ctx);
             ExperimentView.Page p = ExperimentView.data(bc, ctx.pathParam("eid"));
-            String body = ExperimentView.html(bc, p) + ExperimentView.curvesHtml(bc, p) + ExperimentView.tail(bc, p);
+            boolean log = "1".equals(ctx.queryParam("log")) || "true".equals(ctx.queryParam("log"));
+            // results first (fitness against the baseline, metrics per stage and seed, the curves), then the story
+            String body = ExperimentView.html(bc, p) + ExperimentView.curvesHtml(bc, p, log) + ExperimentView.story(bc, p)
+                    + ExperimentView.tail(bc, p);
             ctx.html(Layout.page(p.name() == null ? p.id() : p.name(), bc, Layout.Tab.EXPERIMENTS, "experiment",
                     "data-experiment=\"" + Html.esc(p.id()) + "\"", body));
         });

@@ -49,7 +49,7 @@ final class CompareView {
             double best = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < finished.size(); i++) {
                 // the first stage: every design was scored there, against the same baseline (StageScores)
-                Double f = finished.get(i).fitnessAt(stages.get(0));
+                Double f = finished.get(i).progressFitness(stages);
                 if (f != null && f > best) {
                     best = f;
                     curve.add(new double[] {i + 1, best});

@@ -75,6 +75,14 @@ public record ExperimentRow(String id, String parentId, String name, String titl
         return out.isEmpty() ? Map.of() : Map.copyOf(out);
     }
 
+    /**
+     * The fitness progress charts draw: at the campaign's first stage ({@code stages} in order); an
+     * imported campaign without stages has only the fitness it came with.
+     */
+    public Double progressFitness(java.util.List<String> stages) {
+        return stages.isEmpty() ? fitness : fitnessAt(stages.get(0));
+    }
+
     /** The fitness at {@code stage}, or null when it was not scored there. */
     public Double fitnessAt(String stage) {
         return stage == null ? null : fitnessByStage.get(stage);

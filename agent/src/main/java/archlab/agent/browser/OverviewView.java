@@ -95,7 +95,7 @@ final class OverviewView {
         for (int i = 0; i < finished.size(); i++) {
             ExperimentRow r = finished.get(i);
             // progress is drawn at the first stage, where every design was scored against the same baseline
-            Double first = r.fitnessAt(stages.get(0));
+            Double first = r.progressFitness(stages);
             order.add(new Point(r.id(), r.label(), i + 1, first == null ? Double.NaN : first));
         }
 
@@ -156,7 +156,8 @@ final class OverviewView {
         h.append("</section>");
 
         h.append("<section class=\"charts\">");
-        SvgChart best = new SvgChart("Best fitness so far at the " + o.stages().get(0) + " stage",
+        SvgChart best = o.stages().isEmpty() ? new SvgChart("Best fitness so far", "experiment (in the order they finished)",
+                "fitness") : new SvgChart("Best fitness so far at the " + o.stages().get(0) + " stage",
                 "experiment (in the order they finished)", o.stages().get(0) + "-stage fitness");
         List<SvgChart.Point> dots = new ArrayList<>();
         List<SvgChart.Point> step = new ArrayList<>();

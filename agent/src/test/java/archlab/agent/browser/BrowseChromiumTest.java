@@ -165,7 +165,25 @@ class BrowseChromiumTest {
         wait.until(ExpectedConditions.presenceOfElementLocated(By.id("diff")));
         assertThat(driver.findElements(By.cssSelector("#diff .add"))).isNotEmpty();
         assertThat(driver.findElements(By.cssSelector("#graph-diff li"))).isNotEmpty();
-        assertThat(driver.findElements(By.cssSelector("#curves svg path.series-line"))).hasSize(2);
+        // results lead: fitness against the baseline at each stage, then the held-out and loss curves
+        assertThat(driver.findElement(By.cssSelector("main h2")).getText()).isEqualTo("Results");
+        assertThat(driver.findElement(By.id("stage-scores")).getText()).contains("baseline at this stage", "verify");
+        assertThat(driver.findElements(By.cssSelector("#held-out-curve svg path.series-line"))).hasSize(2);
+        assertThat(driver.findElements(By.cssSelector("#loss-curve svg path.series-line"))).hasSize(2);
+        // the log option redraws the curves on a log axis
+        driver.findElement(By.id("log-scale")).click();
+        wait.until(ExpectedConditions.urlContains("log=1"));
+        assertThat(driver.findElement(By.id("held-out-curve")).getText()).contains("log scale");
+        driver.findElement(By.id("linear-scale")).click();
+        wait.until(ExpectedConditions.not(ExpectedConditions.urlContains("log=1")));
+        // the architecture: blocks nested and folded; a closed box opens on a click
+        WebElement outline = driver.findElement(By.id("block-outline"));
+        assertThat(outline.getText()).contains("layer", "×2", "mixer");
+        WebElement closed = outline.findElements(By.cssSelector("details.block:not([open])")).get(0);
+        closed.findElement(By.tagName("summary")).click();
+        assertThat(closed.getDomAttribute("open")).isNotNull();
+        // every op as a graph, constants folded, behind a summary
+        driver.findElement(By.cssSelector("#op-graph > summary")).click();
         assertThat(driver.findElements(By.cssSelector("#arch-graph g.op"))).hasSizeGreaterThan(10);
         assertThat(driver.findElement(By.id("llm-calls")).getText()).contains("qwen-test");
         assertThat(driver.findElement(By.id("definition")).findElements(By.cssSelector(".k"))).isNotEmpty();

@@ -184,11 +184,33 @@ class BrowseServerTest {
     }
 
     @Test
+    void theExperimentPageLeadsWithResultsAndDrawsBlocksNotAFlatGraph() throws Exception {
+        String html = get("/c/" + c + "/e/" + fx.bestId()).body();
+        List<String> order = List.of("id=\"results\"", "id=\"stage-scores\"", "id=\"evaluations\"", "id=\"curves\"",
+                "id=\"held-out-curve\"", "id=\"hypothesis\"", "id=\"graph-section\"", "id=\"definition-section\"",
+                "id=\"diff-section\"");
+        int at = -1;
+        for (String mark : order) {
+            int next = html.indexOf(mark);
+            assertThat(next).as(mark + " after the one before").isGreaterThan(at);
+            at = next;
+        }
+        assertThat(html).contains("Held-out accuracy during training", "baseline at this stage", "id=\"log-scale\"");
+        // the block outline: the model, its layers folded into one box, constants folded into their users
+        assertThat(html).contains("id=\"block-outline\"", "<b>layer</b> <span class=\"copies\">×", "<b>mixer</b>",
+                "<span class=\"const\">1</span>").doesNotContain("<code>const");
+        assertThat(html.indexOf("id=\"block-outline\"")).isLessThan(html.indexOf("id=\"op-graph\""));
+        String log = get("/c/" + c + "/e/" + fx.bestId() + "?log=1").body();
+        assertThat(log).contains("held-out accuracy (log scale)", "loss (log scale)", "id=\"linear-scale\"");
+    }
+
+    @Test
     void theOverviewLabelsItsStagesAndComparesWithTheBaselineAtTheSameStage() throws Exception {
         String html = get("/c/" + c).body();
         assertThat(html).contains("Best fitness so far at the explore stage", "ranked by the latest stage reached",
                 "against the baseline at the same stage");
         assertThat(html).contains("at the verify stage");   // the best card: fx-08 was verified
+        assertThat(html).containsPattern("accuracy 0\\.\\d{4} against the baseline&#39;s 0\\.2700 at verify \\(\\+");
     }
 
     @Test
@@ -214,8 +236,8 @@ class BrowseServerTest {
                 "id=\"diff\"", "class=\"add\"", "id=\"graph-diff\"", "id=\"arch-graph\"", "id=\"curves\"",
                 "id=\"evaluations\"", "id=\"llm-calls\"", "qwen-test", "1200 / 340", "id=\"parent-link\"",
                 "id=\"similar\"", "A larger state helps recall");
-        // Curves: this experiment's evaluation and the parent's, overlaid.
-        assertThat(html.split("class=\"series-line\"", -1).length - 1).isEqualTo(2);
+        // Curves: this experiment's evaluation and the parent's, overlaid, held-out and training loss.
+        assertThat(html.split("class=\"series-line\"", -1).length - 1).isEqualTo(4);
         assertThat(html).contains("/c/" + c + "/e/" + fx.bestParentId());
 
         JsonNode e = api("/api/c/" + c + "/experiments/" + fx.bestId());
