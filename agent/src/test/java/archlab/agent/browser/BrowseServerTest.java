@@ -214,6 +214,23 @@ class BrowseServerTest {
     }
 
     @Test
+    void theTreesFirstViewShowsTheWinningLineage(@TempDir Path own) throws Exception {
+        BrowseFixture.Native f = BrowseFixture.nativeCampaign(own.resolve("run"));
+        // an explore-only design above the verified winner: ordering by fitness alone would lead away from fx-08
+        BrowseFixture.addExperiment(f.store(), f.campaignId(), "fx-10", "fx-explore-high", 0.99);
+        try (BrowseServer s = BrowseServer.builder().store(f.store()).port(0).pollMillis(60_000).build().start()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port()
+                    + "/api/c/" + f.campaignId() + "/tree?width=1&depth=1")).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode tree = JSON.readTree(r.body());
+            List<String> ids = new ArrayList<>();
+            tree.path("nodes").forEach(n -> ids.add(n.path("id").asText()));
+            assertThat(ids).contains(f.baselineId(), "fx-07", "fx-08");
+        } finally {
+            f.store().close();
+        }
+    }
+
+    @Test
     void twoCampaignsOfTheSameNameGetLegendsThatTellThemApart(@TempDir Path own) throws Exception {
         try (Store other = Store.openRunFolder(own.resolve("other"))) {
             other.campaigns().insert(archlab.knowledge.store.Campaign.create("fixture",
@@ -265,7 +282,9 @@ class BrowseServerTest {
         JsonNode first = roots.path("nodes").get(0);
         assertThat(first.path("id").asText()).isEqualTo(fx.baselineId());
         assertThat(first.path("hiddenChildren").asInt()).isPositive();
-        assertThat(roots.path("nodes").size()).isEqualTo(3);
+        // the root, its two best children, and the winner below one of them (its lineage stays in view)
+        assertThat(roots.path("nodes").size()).isEqualTo(4);
+        assertThat(roots.path("nodes").get(3).path("id").asText()).isEqualTo(fx.bestId());
 
         JsonNode around = api("/api/c/" + c + "/tree?focus=" + fx.bestId() + "&depth=2");
         assertThat(around.path("focus").asText()).isEqualTo(fx.bestId());
