@@ -243,6 +243,22 @@ public final class BrowseServer implements AutoCloseable {
             ctx.html(Layout.page(p.name() == null ? p.id() : p.name(), bc, Layout.Tab.EXPERIMENTS, "experiment",
                     "data-experiment=\"" + Html.esc(p.id()) + "\"", body));
         });
+        app.get("/c/{cid}/curves", ctx -> {
+            BrowsedCampaign bc = campaign(ctx);
+            OverlayView.Options o = OverlayView.Options.parse(ctx.queryParamMap());
+            List<ExperimentRow> rows = OverlayView.chosen(bc, ctx.queryParamMap(), 1, OverlayView.MAX_EXPERIMENTS);
+            ctx.html(Layout.page("Curves", bc, Layout.Tab.EXPERIMENTS, null, null, OverlayView.curvesPage(bc, rows, o)));
+        });
+        app.get("/c/{cid}/pair", ctx -> {
+            BrowsedCampaign bc = campaign(ctx);
+            OverlayView.Options o = OverlayView.Options.parse(ctx.queryParamMap());
+            List<ExperimentRow> two = OverlayView.chosen(bc, ctx.queryParamMap(), 2, 2);
+            if (two.size() < 2) {
+                throw new BadRequest("e names the same experiment twice; compare two different ones");
+            }
+            ctx.html(Layout.page(two.get(0).label() + " against " + two.get(1).label(), bc, Layout.Tab.EXPERIMENTS, null,
+                    null, OverlayView.pairPage(bc, two.get(0), two.get(1), o)));
+        });
         app.get("/c/{cid}/tree", ctx -> {
             BrowsedCampaign bc = campaign(ctx);
             TreeView.Tree t = tree(ctx, bc);

@@ -444,6 +444,11 @@ final class ExperimentView {
         return h.append("</section>").toString();
     }
 
+    /** The training-loss points of a curve (an array, or an object of one per task). */
+    static List<SvgChart.Point> lossPoints(JsonNode curve) {
+        return points(firstTask(curve));
+    }
+
     /** The held-out points of a curve: entries with {@code "eval": {metric: v}}. */
     static List<SvgChart.Point> evalPoints(JsonNode curve, String metric) {
         List<SvgChart.Point> pts = new ArrayList<>();

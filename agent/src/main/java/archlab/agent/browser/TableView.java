@@ -63,7 +63,12 @@ final class TableView {
         h.append("<div id=\"live\"><p class=\"muted\" id=\"match-count\">").append(r.total()).append(" of ")
                 .append(idx.size()).append(" experiments match · page ").append(r.page()).append(" of ")
                 .append(r.pages()).append("</p>");
-        h.append("<table class=\"grid sortable\" id=\"experiments\"><thead><tr>");
+        // Tick experiments to overlay their curves or to compare two (a GET form: the result is a link to share).
+        h.append("<form id=\"pick\" method=\"get\" action=\"").append(base).append("/curves\">")
+                .append("<p class=\"pick\"><button type=\"submit\" id=\"overlay-picked\">overlay curves of the ticked</button> ")
+                .append("<button type=\"submit\" id=\"pair-picked\" formaction=\"").append(base)
+                .append("/pair\">compare the two ticked</button></p>");
+        h.append("<table class=\"grid sortable\" id=\"experiments\"><thead><tr><th></th>");
         header(h, base, q, "experiment", TableQuery.Column.NAME);
         header(h, base, q, "status", TableQuery.Column.STATUS);
         header(h, base, q, "stage", TableQuery.Column.STAGE);
@@ -74,7 +79,8 @@ final class TableView {
         header(h, base, q, "created", TableQuery.Column.CREATED);
         h.append("</tr></thead><tbody>");
         for (ExperimentRow e : r.rows()) {
-            h.append("<tr data-id=\"").append(Html.esc(e.id())).append("\"><td><a href=\"").append(base).append("/e/")
+            h.append("<tr data-id=\"").append(Html.esc(e.id())).append("\"><td><input type=\"checkbox\" name=\"e\" value=\"")
+                    .append(Html.esc(e.id())).append("\" aria-label=\"pick ").append(Html.esc(e.label())).append("\"></td><td><a href=\"").append(base).append("/e/")
                     .append(Html.url(e.id())).append("\">").append(Html.esc(e.label())).append("</a></td><td><span class=\"status ")
                     .append(e.status().dbValue()).append("\">").append(e.status().dbValue()).append("</span></td><td>")
                     .append(Html.esc(e.stage())).append("</td><td class=\"num\">").append(Html.number(e.fitness()))
@@ -85,9 +91,9 @@ final class TableView {
                     .append("</td></tr>");
         }
         if (r.rows().isEmpty()) {
-            h.append("<tr><td colspan=\"9\">No experiment matches.</td></tr>");
+            h.append("<tr><td colspan=\"10\">No experiment matches.</td></tr>");
         }
-        h.append("</tbody></table><nav class=\"pages\">");
+        h.append("</tbody></table></form><nav class=\"pages\">");
         if (r.page() > 1) {
             h.append("<a rel=\"prev\" href=\"").append(base).append("/experiments?")
                     .append(Html.esc(q.queryString(Map.of("page", Integer.toString(r.page() - 1))))).append("\">← previous</a>");

@@ -202,6 +202,42 @@ class BrowseChromiumTest {
     }
 
     @Test
+    @Order(4)
+    void experimentsTickedInTheTableOverlayAndCompare() throws IOException {
+        String c = fx.campaignId();
+        // the fixture's resized designs (all with curves), not the one the live test adds
+        open("/c/" + c + "/experiments?sort=fitness&q=resize");
+        List<WebElement> boxes = driver.findElements(By.cssSelector("#experiments input[name=e]"));
+        boxes.get(0).click();
+        boxes.get(1).click();
+        driver.findElement(By.id("pair-picked")).click();
+        wait.until(ExpectedConditions.urlContains("/pair?"));
+        assertThat(driver.findElement(By.id("pair-table")).getText()).contains("fitness at", "against the baseline");
+        assertThat(driver.findElements(By.cssSelector("#pair-curves-loss svg path.series-line"))).hasSize(2);
+        assertThat(driver.findElements(By.cssSelector("#pair-diff .add, #pair-diff .del"))).isNotEmpty();
+        shot("pair");
+
+        // the fixture's resized designs (all with curves), not the one the live test adds
+        open("/c/" + c + "/experiments?sort=fitness&q=resize");
+        boxes = driver.findElements(By.cssSelector("#experiments input[name=e]"));
+        for (int i = 0; i < 4; i++) {
+            boxes.get(i).click();
+        }
+        driver.findElement(By.id("overlay-picked")).click();
+        wait.until(ExpectedConditions.urlContains("/curves?"));
+        assertThat(driver.findElement(By.tagName("h1")).getText()).isEqualTo("Curves of 4 experiments");
+        assertThat(driver.findElements(By.cssSelector("#overlay-held-out svg path.series-line"))).hasSize(4);
+        // smoothing and a log axis, redrawn from the form
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("smooth"))).selectByValue("0.8");
+        driver.findElement(By.id("log")).click();
+        driver.findElement(By.id("redraw")).click();
+        wait.until(ExpectedConditions.urlContains("smooth=0.8"));
+        assertThat(driver.findElement(By.id("overlay-loss")).getText()).contains("smoothed 0.80", "log scale");
+        assertThat(driver.findElements(By.cssSelector("#overlay-loss svg path.series-line"))).hasSize(4);
+        shot("overlay");
+    }
+
+    @Test
     @Order(3)
     void liveUpdatesAddANewExperimentToTheOpenTable() throws Exception {
         String c = fx.campaignId();

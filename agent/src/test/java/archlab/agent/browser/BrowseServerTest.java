@@ -214,6 +214,31 @@ class BrowseServerTest {
     }
 
     @Test
+    void curvesOfAnyExperimentsOverlayAndTwoCompareSideBySide() throws Exception {
+        String curves = get("/c/" + c + "/curves?e=e2&e=e9&e=" + fx.bestParentId() + "&smooth=0.6&log=1").body();
+        assertThat(curves).contains("Curves of 3 experiments", "id=\"overlay-held-out\"", "id=\"overlay-loss\"",
+                "smoothed 0.60", "(log scale)", "e2-d32-h2-l1 · explore", "e9-d32-h8-l2 · explore");
+        assertThat(curves.split("class=\"series-line\"", -1).length - 1).isEqualTo(6);   // 3 held-out, 3 loss
+
+        String pair = get("/c/" + c + "/pair?e=e2&e=" + fx.bestId()).body();
+        assertThat(pair).contains("e2-d32-h2-l1 against e9-d32-h8-l2", "id=\"pair-table\"", "fitness at explore",
+                "fitness at verify", "against the baseline&#39;s", "id=\"pair-graph-diff\"", "id=\"pair-diff\"",
+                "id=\"pair-curves-held-out\"");
+
+        for (String[] bad : new String[][] {{"/c/" + c + "/pair?e=e2", "exactly 2"}, {"/c/" + c + "/curves", "from 1 to 12"},
+                {"/c/" + c + "/curves?e=e2&smooth=2", "smooth must be"}, {"/c/" + c + "/curves?e=e2&seeds=some", "seeds must"},
+                {"/c/" + c + "/pair?e=e2&e=fx-01", "the same experiment twice"}}) {
+            HttpResponse<String> r = get(bad[0]);
+            assertThat(r.statusCode()).as(bad[0]).isEqualTo(400);
+            assertThat(r.body()).as(bad[0]).contains(bad[1]);
+        }
+        assertThat(get("/c/" + c + "/curves?e=e404").statusCode()).isEqualTo(404);
+        // the table offers both, on the experiments a person ticks
+        assertThat(get("/c/" + c + "/experiments").body()).contains("id=\"overlay-picked\"", "id=\"pair-picked\"",
+                "name=\"e\" value=\"fx-01\"");
+    }
+
+    @Test
     void theTreesFirstViewShowsTheWinningLineage(@TempDir Path own) throws Exception {
         BrowseFixture.Native f = BrowseFixture.nativeCampaign(own.resolve("run"));
         // an explore-only design above the verified winner: ordering by fitness alone would lead away from fx-08
