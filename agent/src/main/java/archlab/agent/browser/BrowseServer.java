@@ -264,6 +264,11 @@ public final class BrowseServer implements AutoCloseable {
             TreeView.Tree t = tree(ctx, bc);
             ctx.html(Layout.page("Search tree", bc, Layout.Tab.TREE, "notice", null, TreeView.html(bc, t)));
         });
+        app.get("/c/{cid}/worked", ctx -> {
+            BrowsedCampaign bc = campaign(ctx);
+            ctx.html(Layout.page("What worked", bc, Layout.Tab.WORKED, null, null, WorkedView.html(bc, WorkedView.data(bc))));
+        });
+        app.get("/api/c/{cid}/worked", ctx -> ctx.json(WorkedView.data(campaign(ctx))));
         app.get("/c/{cid}/knowledge", ctx -> {
             BrowsedCampaign bc = campaign(ctx);
             ctx.html(Layout.page("Knowledge", bc, Layout.Tab.KNOWLEDGE, null, null,

@@ -239,6 +239,35 @@ class BrowseServerTest {
     }
 
     @Test
+    void whatWorkedTalliesMovesAndOpsAgainstTheParent() throws Exception {
+        String html = get("/c/" + c + "/worked").body();
+        assertThat(html).contains("id=\"worked-moves\"", "id=\"worked-ops\"", "<td>resize</td>", "relu_map",
+                "id=\"slice-params\"", "id=\"slice-flops\"");
+        JsonNode w = api("/api/c/" + c + "/worked");
+        JsonNode resize = null;
+        for (JsonNode m : w.path("moves")) {
+            if (m.path("name").asText().equals("resize")) {
+                resize = m;
+            }
+        }
+        assertThat(resize).isNotNull();
+        assertThat(resize.path("count").asInt()).isEqualTo(12);       // every fixture child, the failed one too
+        // a change is measured where parent and child both have an explore-stage fitness: not under the
+        // fixture's baseline (it has none) nor under the failed fx-05, nor for fx-08 (scored at verify only)
+        assertThat(resize.path("finished").asInt()).isEqualTo(4);
+        assertThat(resize.path("improved").asInt()).isBetween(0, 4);
+        // relu_map came in with the edits that swapped the feature map (every third child)
+        JsonNode relu = null;
+        for (JsonNode o : w.path("ops")) {
+            if (o.path("name").asText().equals("relu_map")) {
+                relu = o;
+            }
+        }
+        assertThat(relu).isNotNull();
+        assertThat(relu.path("count").asInt()).isPositive();
+    }
+
+    @Test
     void theTreesFirstViewShowsTheWinningLineage(@TempDir Path own) throws Exception {
         BrowseFixture.Native f = BrowseFixture.nativeCampaign(own.resolve("run"));
         // an explore-only design above the verified winner: ordering by fitness alone would lead away from fx-08
