@@ -231,7 +231,8 @@ public final class BrowseServer implements AutoCloseable {
             BrowsedCampaign bc = campaign(ctx);
             TableQuery q = TableQuery.parse(ctx.queryParamMap());
             TableQuery.Result r = q.run(bc.index());
-            ctx.html(Layout.page("Experiments", bc, Layout.Tab.EXPERIMENTS, "fragment", null, TableView.html(bc, q, r)));
+            ctx.html(Layout.page("Experiments", bc, Layout.Tab.EXPERIMENTS, "fragment", null,
+                    TableView.html(bc, q, r, TableView.Shown.parse(ctx.queryParamMap()))));
         });
         app.get("/c/{cid}/e/{eid}", ctx -> {
             BrowsedCampaign bc = campaign(ctx);

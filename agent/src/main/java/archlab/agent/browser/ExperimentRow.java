@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  * @param searchText the hypothesis (title, motivation, expected effect) and the name, lower case:
  *                   full-text search is a substring match over it
  * @param baseline   the campaign's baseline, which is not ranked
+ * @param metric     the task's primary metric at the stage reached (the value fitness rests on), or null
  * @param move       the search's design move that made it (its {@code extra.move}), or null
  * @param fitnessByStage the fitness at each stage it reached ({@link StageScores}): charts of progress
  *                   draw the first stage, the one every design passes
@@ -27,7 +28,8 @@ import java.util.regex.Pattern;
 public record ExperimentRow(String id, String parentId, String name, String title, ExperimentStatus status,
                             String stage, Double fitness, Long params, Double flopsPerToken, String failureKind,
                             String definitionCheck, Set<String> calls, String searchText, boolean baseline,
-                            Map<String, Double> fitnessByStage, String move, Instant createdAt, Instant updatedAt) {
+                            Map<String, Double> fitnessByStage, String move, Double metric, Instant createdAt,
+                            Instant updatedAt) {
 
     /** A call in a definition: a name followed by an opening parenthesis. */
     private static final Pattern CALL = Pattern.compile("\\b([A-Za-z_][A-Za-z0-9_]*)\\s*\\(");
@@ -60,10 +62,15 @@ public record ExperimentRow(String id, String parentId, String name, String titl
                 && s.extra().matches("(?s).*\"role\"\\s*:\\s*\"baseline\".*");
         return new ExperimentRow(s.id(), s.parentId(), s.name(), s.hypothesis().title(), s.status(), s.stage(),
                 fitness, s.params(), s.flopsPerToken(), s.failureKind(), s.definitionCheck(), Set.copyOf(calls),
-                text.toString(), baseline, fitnessByStage(s), move(s.extra()), s.createdAt(), s.updatedAt());
+                text.toString(), baseline, fitnessByStage(s), move(s.extra()), metric(s), s.createdAt(), s.updatedAt());
     }
 
     private static final Pattern MOVE = Pattern.compile("\"move\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    private static Double metric(ExperimentSummary s) {
+        StageScores.Score score = s.stage() == null ? null : StageScores.of(s.extra()).get(s.stage());
+        return score == null ? null : score.value();
+    }
 
     private static String move(String extra) {
         if (extra == null || !extra.contains("\"move\"")) {

@@ -235,6 +235,22 @@ class BrowseChromiumTest {
         assertThat(driver.findElement(By.id("overlay-loss")).getText()).contains("smoothed 0.80", "log scale");
         assertThat(driver.findElements(By.cssSelector("#overlay-loss svg path.series-line"))).hasSize(4);
         shot("overlay");
+
+        // the column chooser: add the primary metric and the design move, drop the hypothesis
+        open("/c/" + c + "/experiments");
+        driver.findElement(By.cssSelector("#column-chooser > summary")).click();
+        driver.findElement(By.cssSelector("#column-chooser input[value=metric]")).click();
+        driver.findElement(By.cssSelector("#column-chooser input[value=move]")).click();
+        driver.findElement(By.cssSelector("#column-chooser input[value=hypothesis]")).click();
+        driver.findElement(By.id("apply-filters")).click();
+        wait.until(ExpectedConditions.urlContains("cols="));
+        String head = driver.findElement(By.cssSelector("#experiments thead")).getText();
+        assertThat(head).contains("primary metric", "design move").doesNotContain("hypothesis");
+        // a sort keeps the chosen columns
+        driver.findElement(By.cssSelector("#experiments thead a[data-sort=fitness]")).click();
+        wait.until(ExpectedConditions.urlContains("sort=fitness"));
+        assertThat(driver.findElement(By.cssSelector("#experiments thead")).getText()).contains("design move");
+        shot("columns");
     }
 
     @Test

@@ -268,6 +268,20 @@ class BrowseServerTest {
     }
 
     @Test
+    void theTableShowsTheColumnsAskedFor() throws Exception {
+        String html = get("/c/" + c + "/experiments?cols=metric,move,parent&sort=fitness").body();
+        String head = html.substring(html.indexOf("<thead>"), html.indexOf("</thead>"));
+        assertThat(head).contains("primary metric", "design move", "parent").doesNotContain("hypothesis", "FLOPs");
+        // sorting and paging keep the choice
+        assertThat(head).contains("cols=metric%2Cmove%2Cparent");
+        assertThat(html).contains("<td>resize</td>", "value=\"metric\" checked");
+        assertThat(html).containsPattern("<td class=\"num\">0\\.\\d{4}</td>");
+        HttpResponse<String> bad = get("/c/" + c + "/experiments?cols=nope");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("cols: unknown column &quot;nope&quot;", "metric");
+    }
+
+    @Test
     void theTreesFirstViewShowsTheWinningLineage(@TempDir Path own) throws Exception {
         BrowseFixture.Native f = BrowseFixture.nativeCampaign(own.resolve("run"));
         // an explore-only design above the verified winner: ordering by fitness alone would lead away from fx-08
