@@ -134,14 +134,14 @@ final class BlockOutline {
                     continue;
                 }
                 if (!inList) {
-                    h.append("<ol class=\"ops\">");
+                    h.append("<ul class=\"ops\">");
                     inList = true;
                 }
                 op(h, n);
                 listed++;
             } else {
                 if (inList) {
-                    h.append("</ol>");
+                    h.append("</ul>");
                     inList = false;
                 }
                 Block c = (Block) item;
@@ -155,7 +155,7 @@ final class BlockOutline {
             }
         }
         if (inList) {
-            h.append("</ol>");
+            h.append("</ul>");
         }
         if (hidden > 0) {
             h.append("<p class=\"muted\">… and ").append(hidden).append(" more ops here</p>");

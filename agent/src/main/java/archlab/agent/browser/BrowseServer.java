@@ -1,11 +1,13 @@
 package archlab.agent.browser;
 
 import archlab.knowledge.store.Campaign;
+import archlab.knowledge.store.Note;
 import archlab.knowledge.store.Store;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
+import io.javalin.http.HttpStatus;
 import io.javalin.http.SameSite;
 import io.javalin.json.JavalinJackson;
 import java.io.IOException;
@@ -244,6 +246,28 @@ public final class BrowseServer implements AutoCloseable {
             ctx.html(Layout.page(p.name() == null ? p.id() : p.name(), bc, Layout.Tab.EXPERIMENTS, "experiment",
                     "data-experiment=\"" + Html.esc(p.id()) + "\"", body));
         });
+        // The one write: a note or a tag on an experiment, from the form on its page. Same-origin only, so
+        // another site open in the same browser cannot post here (the token, when set, is checked too).
+        app.post("/c/{cid}/e/{eid}/notes", ctx -> {
+            BrowsedCampaign bc = campaign(ctx);
+            sameOrigin(ctx);
+            ExperimentRow e = bc.index().resolve(ctx.pathParam("eid"));
+            if (e == null) {
+                throw new NotFound(bc.index().notFound(ctx.pathParam("eid"), bc.slug()));
+            }
+            String kind = ctx.formParam("kind");
+            String text = ctx.formParam("text");
+            Note.Kind k = "tag".equals(kind) ? Note.Kind.TAG : "note".equals(kind) ? Note.Kind.NOTE : null;
+            if (k == null) {
+                throw new BadRequest("kind must be note or tag, was \"" + kind + "\"");
+            }
+            String problem = Note.problem(k, text);
+            if (problem != null) {
+                throw new BadRequest(problem);
+            }
+            bc.store().notes().add(new Note(null, e.id(), bc.campaignId(), k, text.strip(), null));
+            ctx.redirect("/c/" + Html.url(bc.slug()) + "/e/" + Html.url(e.id()) + "#notes", HttpStatus.SEE_OTHER);
+        });
         app.get("/c/{cid}/curves", ctx -> {
             BrowsedCampaign bc = campaign(ctx);
             OverlayView.Options o = OverlayView.Options.parse(ctx.queryParamMap());
@@ -317,7 +341,25 @@ public final class BrowseServer implements AutoCloseable {
                 error(ctx, 404, "no page at " + ctx.path());
             }
         });
-        app.error(405, ctx -> error(ctx, 405, "only GET is served here"));
+        app.error(405, ctx -> error(ctx, 405, "only GET is served here (and POST of a note to an experiment)"));
+    }
+
+    /**
+     * A browser says where a form came from ({@code Sec-Fetch-Site}, else {@code Origin}); a post from
+     * another site is refused. A client that sends neither (curl, a script) is no browser being tricked.
+     */
+    private static void sameOrigin(Context ctx) {
+        String site = ctx.header("Sec-Fetch-Site");
+        if (site != null && !site.equals("same-origin") && !site.equals("none")) {
+            throw new BadRequest("a note can only be posted from this browser's own pages (Sec-Fetch-Site: " + site + ")");
+        }
+        String origin = ctx.header("Origin");
+        if (site == null && origin != null && !origin.equals("null")) {
+            String host = ctx.header("Host");
+            if (host == null || !(origin.equals("http://" + host) || origin.equals("https://" + host))) {
+                throw new BadRequest("a note can only be posted from this browser's own pages (Origin: " + origin + ")");
+            }
+        }
     }
 
     /** Raised when a request lacks the token. */

@@ -188,8 +188,31 @@ final class ExperimentView {
         h.append("</span><span><a href=\"").append(base).append("/tree?focus=").append(Html.url(p.id()))
                 .append("\">show in the tree</a></span></nav>");
 
+        notes(h, bc, p);
         results(h, p);
         return h.toString();
+    }
+
+    /** Tags beside the title's line, notes below, and the form that adds either (a POST to this page's /notes). */
+    private static void notes(StringBuilder h, BrowsedCampaign bc, Page p) {
+        List<archlab.knowledge.store.Note> notes = bc.store().notes().forExperiment(p.id());
+        h.append("<section id=\"notes\" class=\"notes\"><span class=\"tags\">");
+        notes.stream().filter(n -> n.kind() == archlab.knowledge.store.Note.Kind.TAG)
+                .forEach(n -> h.append("<span class=\"tag\">").append(Html.esc(n.text())).append("</span> "));
+        h.append("</span>");
+        List<archlab.knowledge.store.Note> text = notes.stream()
+                .filter(n -> n.kind() == archlab.knowledge.store.Note.Kind.NOTE).toList();
+        if (!text.isEmpty()) {
+            h.append("<ul class=\"note-list\">");
+            text.forEach(n -> h.append("<li><span class=\"muted\">").append(Html.esc(Html.time(n.createdAt())))
+                    .append("</span> ").append(Html.esc(n.text())).append("</li>"));
+            h.append("</ul>");
+        }
+        h.append("<form method=\"post\" id=\"note-form\" action=\"/c/").append(Html.url(bc.slug())).append("/e/")
+                .append(Html.url(p.id())).append("/notes\"><select name=\"kind\" id=\"note-kind\"><option value=\"note\">note</option>")
+                .append("<option value=\"tag\">tag</option></select> <input name=\"text\" id=\"note-text\" size=\"50\"")
+                .append(" maxlength=\"4000\" placeholder=\"a note, or a tag such as keep\" required> ")
+                .append("<button type=\"submit\" id=\"note-add\">add</button></form></section>");
     }
 
     /**

@@ -81,7 +81,10 @@ final class SvgChart {
         int right = 16;
         int top = 28;
         int bottom = 44;
-        int legend = series.size() > 1 ? 18 * ((series.size() + 2) / 3) : 0;
+        // Legend entries three to a row, fewer when names are long (full experiment names are): never overlapping.
+        int longest = series.stream().mapToInt(x -> x.name().length()).max().orElse(0);
+        int perRow = Math.max(1, Math.min(3, (int) ((width - left - right) / (24 + 6.4 * longest))));
+        int legend = series.size() > 1 ? 18 * ((series.size() + perRow - 1) / perRow) : 0;
         double x0 = Double.POSITIVE_INFINITY;
         double x1 = Double.NEGATIVE_INFINITY;
         double y0 = Double.POSITIVE_INFINITY;
@@ -227,8 +230,8 @@ final class SvgChart {
         if (series.size() > 1) {
             int i = 0;
             for (Series s : series) {
-                int lx = left + (i % 3) * (pw / 3);
-                int ly = height + 4 + (i / 3) * 18;
+                int lx = left + (i % perRow) * (pw / perRow);
+                int ly = height + 4 + (i / perRow) * 18;
                 svg.append("<rect x=\"").append(lx).append("\" y=\"").append(ly).append("\" width=\"12\" height=\"4\" fill=\"")
                         .append(s.color()).append("\"/><text class=\"legend\" x=\"").append(lx + 16).append("\" y=\"")
                         .append(ly + 6).append("\">").append(Html.esc(s.name())).append("</text>");

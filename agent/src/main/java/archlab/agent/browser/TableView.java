@@ -21,6 +21,7 @@ final class TableView {
         PARENT("parent", null),
         FAILURE("failure", null),
         HYPOTHESIS("hypothesis", null),
+        TAGS("tags", null),
         CREATED("created", TableQuery.Column.CREATED),
         UPDATED("updated", TableQuery.Column.UPDATED);
 
@@ -147,13 +148,15 @@ final class TableView {
             }
         }
         h.append("</tr></thead><tbody>");
+        // tags are read from the store per page (one query), not kept in the snapshot: they change by hand
+        Map<String, List<String>> tags = cols.contains(Shown.TAGS) ? bc.store().notes().tags(bc.campaignId()) : Map.of();
         for (ExperimentRow e : r.rows()) {
             h.append("<tr data-id=\"").append(Html.esc(e.id())).append("\"><td><input type=\"checkbox\" name=\"e\" value=\"")
                     .append(Html.esc(e.id())).append("\" aria-label=\"pick ").append(Html.esc(e.label()))
                     .append("\"></td><td><a href=\"").append(base).append("/e/").append(Html.url(e.id())).append("\">")
                     .append(Html.esc(e.label())).append("</a></td>");
             for (Shown c : cols) {
-                h.append(cell(base, idx, e, c));
+                h.append(cell(base, idx, e, c, tags));
             }
             h.append("</tr>");
         }
@@ -175,7 +178,7 @@ final class TableView {
         return h.toString();
     }
 
-    private static String cell(String base, ExperimentIndex idx, ExperimentRow e, Shown c) {
+    private static String cell(String base, ExperimentIndex idx, ExperimentRow e, Shown c, Map<String, List<String>> tags) {
         return switch (c) {
             case STATUS -> "<td><span class=\"status " + e.status().dbValue() + "\">" + e.status().dbValue() + "</span></td>";
             case STAGE -> "<td>" + Html.esc(e.stage()) + "</td>";
@@ -193,6 +196,8 @@ final class TableView {
             }
             case FAILURE -> "<td>" + Html.esc(e.failureKind()) + "</td>";
             case HYPOTHESIS -> "<td class=\"hyp\">" + Html.esc(e.title()) + "</td>";
+            case TAGS -> "<td>" + String.join(" ", tags.getOrDefault(e.id(), List.of()).stream()
+                    .map(t -> "<span class=\"tag\">" + Html.esc(t) + "</span>").toList()) + "</td>";
             case CREATED -> "<td class=\"time\">" + Html.time(e.createdAt()) + "</td>";
             case UPDATED -> "<td class=\"time\">" + Html.time(e.updatedAt()) + "</td>";
         };

@@ -6,6 +6,7 @@ import archlab.knowledge.store.Evaluation;
 import archlab.knowledge.store.Experiment;
 import archlab.knowledge.store.ExperimentHandles;
 import archlab.knowledge.store.ExperimentQuery;
+import archlab.knowledge.store.Note;
 import archlab.knowledge.store.StageScores;
 import archlab.knowledge.store.Store;
 import archlab.sandbox.ModelDefinition;
@@ -86,12 +87,33 @@ final class ShowCommand implements Callable<Integer> {
                 o.put("tokens", e.tokens());
                 o.put("money", e.money());
                 o.set("extra", Standings.extra(e));
+                List<Note> notes = store.notes().forExperiment(e.id());
+                ArrayNode tags = o.putArray("tags");
+                ArrayNode noted = o.putArray("notes");
+                for (Note n : notes) {
+                    if (n.kind() == Note.Kind.TAG) {
+                        tags.add(n.text());
+                    } else {
+                        noted.addObject().put("text", n.text())
+                                .put("created_at", n.createdAt() == null ? null : n.createdAt().toString());
+                    }
+                }
                 out.println(StatusCommand.JSON.writeValueAsString(o));
             } else {
                 out.printf(Locale.ROOT, "experiment %s%s: %s%n", e.id(), e.name() == null ? "" : " (" + e.name() + ")",
                         e.status().name().toLowerCase(Locale.ROOT));
                 out.println("parent     " + (e.parentId() == null ? "none (a root)"
                         : parent == null || parent.name() == null ? e.parentId() : parent.name() + " (" + e.parentId() + ")"));
+                List<Note> notes = store.notes().forExperiment(e.id());
+                List<String> tags = notes.stream().filter(n -> n.kind() == Note.Kind.TAG).map(Note::text).toList();
+                if (!tags.isEmpty()) {
+                    out.println("tags       " + String.join(", ", tags));
+                }
+                for (Note n : notes) {
+                    if (n.kind() == Note.Kind.NOTE) {
+                        section(out, "note", n.text());
+                    }
+                }
                 section(out, "hypothesis", e.hypothesis().title());
                 section(out, "motivation", e.hypothesis().motivation());
                 section(out, "expected", e.hypothesis().expectedEffect());

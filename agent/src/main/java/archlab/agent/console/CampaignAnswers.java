@@ -8,6 +8,7 @@ import archlab.knowledge.store.Experiment;
 import archlab.knowledge.store.ExperimentHandles;
 import archlab.knowledge.store.ExperimentQuery;
 import archlab.knowledge.store.ExperimentStatus;
+import archlab.knowledge.store.Note;
 import archlab.knowledge.store.StageScores;
 import archlab.knowledge.store.Store;
 import archlab.tools.DefinitionChecker;
@@ -92,7 +93,57 @@ final class CampaignAnswers {
 
     String show(String handle) {
         Experiment e = find(handle);
-        return ExperimentInspector.report(e).render(true);
+        return ExperimentInspector.report(e).render(true) + notesText(e);
+    }
+
+    /** "tags: keep, needs-seeds" and the notes, oldest first; empty without any. */
+    String notesText(Experiment e) {
+        List<Note> notes = store.notes().forExperiment(e.id());
+        StringBuilder b = new StringBuilder();
+        List<String> tags = notes.stream().filter(n -> n.kind() == Note.Kind.TAG).map(Note::text).toList();
+        if (!tags.isEmpty()) {
+            b.append("\ntags: ").append(String.join(", ", tags));
+        }
+        for (Note n : notes) {
+            if (n.kind() == Note.Kind.NOTE) {
+                b.append("\nnote (").append(n.createdAt() == null ? "" : n.createdAt().toString().substring(0, 16)
+                        .replace('T', ' ')).append("): ").append(n.text());
+            }
+        }
+        return b.toString();
+    }
+
+    String note(String handle, String text) {
+        Experiment e = find(handle);
+        String problem = Note.problem(Note.Kind.NOTE, text);
+        if (problem != null) {
+            throw new ConsoleException(problem);
+        }
+        store.notes().add(Note.note(e.id(), campaignId, text));
+        return "noted on " + label(e) + "; /show " + shortOrId(e) + " shows it";
+    }
+
+    String tag(String handle, String tag) {
+        Experiment e = find(handle);
+        String problem = Note.problem(Note.Kind.TAG, tag);
+        if (problem != null) {
+            throw new ConsoleException(problem);
+        }
+        store.notes().add(Note.tag(e.id(), campaignId, tag));
+        List<String> tags = store.notes().forExperiment(e.id()).stream().filter(n -> n.kind() == Note.Kind.TAG)
+                .map(Note::text).toList();
+        return label(e) + " tagged: " + String.join(", ", tags);
+    }
+
+    String untag(String handle, String tag) {
+        Experiment e = find(handle);
+        return store.notes().removeTag(e.id(), tag) ? "removed tag " + tag.strip() + " from " + label(e)
+                : label(e) + " has no tag " + tag.strip();
+    }
+
+    private static String shortOrId(Experiment e) {
+        String s = ExperimentHandles.shortName(e.name());
+        return s == null ? e.id() : s;
     }
 
     String why(String handle) {

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Console {
     static final List<String> COMMANDS = List.of("/best", "/show", "/why", "/compare", "/tried", "/status",
-            "/budget", "/directives", "/focus", "/avoid", "/prune", "/pin", "/unpin", "/inject", "/try", "/workers",
+            "/budget", "/directives", "/note", "/tag", "/untag", "/focus", "/avoid", "/prune", "/pin", "/unpin", "/inject", "/try", "/workers",
             "/seeds", "/pause", "/resume", "/stop", "/revoke", "/help", "/quit");
 
     private Console() {

@@ -16,7 +16,8 @@ import org.jline.reader.ParsedLine;
  * nothing rather than commands.
  */
 final class ConsoleCompleter implements Completer {
-    static final Set<String> TAKE_EXPERIMENTS = Set.of("/show", "/why", "/compare", "/prune", "/pin");
+    static final Set<String> TAKE_EXPERIMENTS = Set.of("/show", "/why", "/compare", "/prune", "/pin", "/note", "/tag",
+            "/untag");
 
     private final List<String> commands;
     private final Supplier<List<String>> experimentNames;
@@ -37,7 +38,8 @@ final class ConsoleCompleter implements Completer {
             return commands.stream().map(c -> new Candidate(c, c, null, null, null, null, true)).toList();
         }
         String command = words.isEmpty() ? "" : words.get(0);
-        boolean experiment = TAKE_EXPERIMENTS.contains(command)
+        // /note, /tag and /untag take an experiment first, then text
+        boolean experiment = (TAKE_EXPERIMENTS.contains(command) && (index == 1 || command.equals("/compare")))
                 || (index >= 2 && "under".equals(words.get(index - 1)));
         if (!experiment) {
             return List.of();

@@ -251,6 +251,17 @@ class BrowseChromiumTest {
         wait.until(ExpectedConditions.urlContains("sort=fitness"));
         assertThat(driver.findElement(By.cssSelector("#experiments thead")).getText()).contains("design move");
         shot("columns");
+
+        // a tag and a note from the experiment page's form
+        open("/c/" + c + "/e/" + fx.bestId());
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("note-kind"))).selectByValue("tag");
+        driver.findElement(By.id("note-text")).sendKeys("keep");
+        driver.findElement(By.id("note-add")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#notes .tags"), "keep"));
+        driver.findElement(By.id("note-text")).sendKeys("recall jumps late; give it more steps");
+        driver.findElement(By.id("note-add")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#notes .note-list"),
+                "recall jumps late"));
     }
 
     @Test

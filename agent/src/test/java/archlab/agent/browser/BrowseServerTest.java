@@ -282,6 +282,45 @@ class BrowseServerTest {
     }
 
     @Test
+    void notesAndTagsArePostedFromTheExperimentPageAndOnlyFromIt(@TempDir Path own) throws Exception {
+        BrowseFixture.Native f = BrowseFixture.nativeCampaign(own.resolve("run"));
+        try (BrowseServer s = BrowseServer.builder().store(f.store()).port(0).pollMillis(60_000).build().start()) {
+            String at = "http://127.0.0.1:" + s.port();
+            java.util.function.BiFunction<String, String, HttpResponse<String>> post = (form, site) -> {
+                try {
+                    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(at + "/c/" + f.campaignId() + "/e/e2/notes"))
+                            .header("Content-Type", "application/x-www-form-urlencoded")
+                            .POST(HttpRequest.BodyPublishers.ofString(form));
+                    if (site != null) {
+                        b.header("Sec-Fetch-Site", site);
+                    }
+                    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            HttpResponse<String> tag = post.apply("kind=tag&text=keep", "same-origin");
+            assertThat(tag.statusCode()).isEqualTo(303);
+            assertThat(tag.headers().firstValue("Location").orElse("")).endsWith("/e/fx-01#notes");
+            assertThat(post.apply("kind=note&text=recall+jumps+late", "same-origin").statusCode()).isEqualTo(303);
+            assertThat(post.apply("kind=tag&text=two+words", "same-origin").statusCode()).isEqualTo(400);
+            assertThat(post.apply("kind=other&text=x", "same-origin").statusCode()).isEqualTo(400);
+            HttpResponse<String> cross = post.apply("kind=tag&text=evil", "cross-site");
+            assertThat(cross.statusCode()).isEqualTo(400);
+            assertThat(cross.body()).contains("only be posted from this browser");
+            String page = http.send(HttpRequest.newBuilder(URI.create(at + "/c/" + f.campaignId() + "/e/e2")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(page).contains("<span class=\"tag\">keep</span>", "recall jumps late", "id=\"note-form\"")
+                    .doesNotContain("evil");
+            String table = http.send(HttpRequest.newBuilder(URI.create(at + "/c/" + f.campaignId()
+                    + "/experiments?cols=tags")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(table).contains("<span class=\"tag\">keep</span>");
+        } finally {
+            f.store().close();
+        }
+    }
+
+    @Test
     void theTreesFirstViewShowsTheWinningLineage(@TempDir Path own) throws Exception {
         BrowseFixture.Native f = BrowseFixture.nativeCampaign(own.resolve("run"));
         // an explore-only design above the verified winner: ordering by fitness alone would lead away from fx-08

@@ -45,6 +45,13 @@ class CampaignReadBackTest {
         Path first = dir.resolve("first.jsonl");
         Path second = dir.resolve("second.jsonl");
         Path copy = dir.resolve("imported");
+        // notes and tags travel too
+        try (archlab.knowledge.store.Store store = archlab.knowledge.store.Store.openRunFolder(run)) {
+            var c = store.campaigns().list().get(0);
+            var e = store.experiments().list(archlab.knowledge.store.ExperimentQuery.campaign(c.id())).get(1);
+            store.notes().add(archlab.knowledge.store.Note.tag(e.id(), c.id(), "keep"));
+            store.notes().add(archlab.knowledge.store.Note.note(e.id(), c.id(), "recall jumps late; give it more steps"));
+        }
         assertThat(MainTest.run("export", run.toString(), "--format", "jsonl", "--out", first.toString()).exitCode())
                 .isZero();
         MainTest.Result imported = MainTest.run("import", first.toString(), "--out", copy.toString());
@@ -62,6 +69,10 @@ class CampaignReadBackTest {
         assertThat(a.stream().filter(l -> l.has("fitness_by_stage"))).isNotEmpty()
                 .allSatisfy(l -> assertThat(l.get("fitness").isNumber()).isTrue());
         assertThat(a.get(0).path("campaign_stages").toString()).isEqualTo("[\"explore\",\"verify\"]");
+        assertThat(a.get(1).path("tags").toString()).isEqualTo("[\"keep\"]");
+        assertThat(a.get(1).path("notes").get(0).path("text").asText()).isEqualTo("recall jumps late; give it more steps");
+        String shown = MainTest.run("show", copy.toString(), a.get(1).path("id").asText()).out();
+        assertThat(shown).contains("tags       keep", "note       recall jumps late; give it more steps");
 
         // what the copy shows is what the original shows: the same ranking, metric column and winner
         String original = MainTest.run("leaderboard", run.toString()).out();

@@ -109,6 +109,22 @@ class ConsoleSessionTest {
     }
 
     @Test
+    void notesAndTagsAreStoredAndShown() {
+        assertThat(session.handle("/note e2 recall jumps after step 300").text()).contains("noted on e2-data-dependent-decay");
+        assertThat(session.handle("/tag 2 keep").text()).contains("tagged: keep");
+        assertThat(session.handle("/tag e2 keep").text()).contains("tagged: keep").doesNotContain("keep, keep");
+        assertThat(session.handle("/tag e2 \"two words\"").text()).contains("one word");
+        assertThat(session.handle("/note e2").text()).contains("usage: /note N TEXT");
+        assertThat(session.handle("/show e2").text()).contains("tags: keep", "recall jumps after step 300");
+        assertThat(session.handle("/untag e2 keep").text()).contains("removed tag keep");
+        assertThat(session.handle("/untag e2 keep").text()).contains("has no tag keep");
+        assertThat(lab.store.notes().forExperiment(good.id())).hasSize(1);
+        // notes are not steering: a finished campaign takes them too
+        lab.store.campaigns().updateStatus(lab.id(), CampaignStatus.DONE);
+        assertThat(session.handle("/tag e3 diverged-early").text()).contains("e3-delta-rule", "tagged: diverged-early");
+    }
+
+    @Test
     void tabCompletionOffersExperimentsWhereACommandTakesOne() {
         ConsoleCompleter c = new ConsoleCompleter(Console.COMMANDS, session::experimentNames);
         assertThat(c.candidates(List.of(""), 0)).extracting(org.jline.reader.Candidate::value).contains("/why", "/show");
@@ -120,6 +136,9 @@ class ConsoleSessionTest {
                 .contains("e1");
         // an idea is free text: nothing to offer, and certainly not the commands
         assertThat(c.candidates(List.of("/avoid", ""), 1)).isEmpty();
+        // /tag takes an experiment, then a word of its own
+        assertThat(c.candidates(List.of("/tag", ""), 1)).extracting(org.jline.reader.Candidate::value).contains("e2");
+        assertThat(c.candidates(List.of("/tag", "e2", ""), 2)).isEmpty();
     }
 
     @Test

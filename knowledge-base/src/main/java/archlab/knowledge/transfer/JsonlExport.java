@@ -30,7 +30,7 @@ public final class JsonlExport {
             List<String> stages = stageNames(campaign.config());
             for (Experiment e : store.experiments().list(ExperimentQuery.campaign(campaign.id()))) {
                 out.write(writer.writeValueAsString(ExperimentLine.toJson(e, campaign.name(), stages,
-                        store.evaluations().forExperiment(e.id()))));
+                        store.evaluations().forExperiment(e.id()), store.notes().forExperiment(e.id()))));
                 stages = null;
                 out.write('\n');
                 lines++;

@@ -162,9 +162,10 @@ public final class JsonlImport {
             evaluations.addAll(parsed.get(k).evaluations());
         }
         List<String> warnings = danglingParents(experiments, lineNumbers, label);
+        List<archlab.knowledge.store.Note> notes = parsed.stream().flatMap(p -> p.notes().stream()).toList();
         List<String> stages = parsed.stream().map(Parsed::campaignStages).filter(java.util.Objects::nonNull)
                 .findFirst().orElse(null);
-        return new Prepared(file, campaignId, parsed.get(0).campaignName(), stages, experiments, lineNumbers,
+        return new Prepared(file, campaignId, parsed.get(0).campaignName(), stages, notes, experiments, lineNumbers,
                 evaluations, counts, warnings, start);
     }
 
@@ -174,6 +175,7 @@ public final class JsonlImport {
         private final String campaignId;
         private final String firstLineCampaign;
         private final List<String> stages;
+        private final List<archlab.knowledge.store.Note> notes;
         private final List<Experiment> experiments;
         private final List<Integer> lineNumbers;
         private final List<Evaluation> evaluations;
@@ -182,13 +184,14 @@ public final class JsonlImport {
         private final long start;
 
         private Prepared(Path file, String campaignId, String firstLineCampaign, List<String> stages,
-                         List<Experiment> experiments,
+                         List<archlab.knowledge.store.Note> notes, List<Experiment> experiments,
                          List<Integer> lineNumbers, List<Evaluation> evaluations, Counts counts, List<String> warnings,
                          long start) {
             this.file = file;
             this.campaignId = campaignId;
             this.firstLineCampaign = firstLineCampaign;
             this.stages = stages;
+            this.notes = notes;
             this.experiments = experiments;
             this.lineNumbers = lineNumbers;
             this.evaluations = evaluations;
@@ -243,6 +246,7 @@ public final class JsonlImport {
                     Campaign c = tx.campaigns().insert(campaign);
                     tx.experiments().insertAll(experiments);
                     tx.evaluations().upsertAll(evaluations);
+                    tx.notes().addAll(notes);
                     return c;
                 });
             } catch (StoreException e) {
