@@ -1,6 +1,7 @@
 package archlab.agent.browser;
 
 import archlab.agent.search.RankQuality;
+import archlab.knowledge.store.BudgetUse;
 import archlab.knowledge.store.StageScores;
 import archlab.knowledge.store.Campaign;
 import archlab.knowledge.store.ExperimentStatus;
@@ -249,17 +250,13 @@ final class OverviewView {
         return h.toString();
     }
 
+    /** Each limit with its spend, in words, overspend called out: the store's JSON keys are not for reading. */
     private static String budget(Overview o) {
         StringBuilder b = new StringBuilder();
-        if (o.spend() != null && o.spend().isObject()) {
-            o.spend().fields().forEachRemaining(e -> {
-                JsonNode limit = o.budgets() == null ? null : o.budgets().get(e.getKey());
-                b.append("<div>").append(Html.esc(e.getKey())).append(' ').append(Html.esc(e.getValue().asText()));
-                if (limit != null && limit.isNumber()) {
-                    b.append(" / ").append(Html.esc(limit.asText()));
-                }
-                b.append("</div>");
-            });
+        for (BudgetUse.Line l : BudgetUse.of(o.budgets() == null ? null : o.budgets().toString(),
+                o.spend() == null ? null : o.spend().toString())) {
+            b.append("<div class=\"budget-line").append(l.over() ? " over" : "").append("\">").append(Html.esc(l.text()))
+                    .append("</div>");
         }
         return b.length() == 0 ? "not recorded" : b.toString();
     }

@@ -46,7 +46,9 @@ final class WorkedView {
                 continue;
             }
             Double child = r.status() == ExperimentStatus.DONE ? r.progressFitness(stages) : null;
-            Double before = parent.progressFitness(stages);
+            // The baseline defines each stage's fitness and is not scored itself: by definition it sits at
+            // 0.5, where a zero relative change lands (docs/fitness.md).
+            Double before = parent.baseline() ? Double.valueOf(0.5) : parent.progressFitness(stages);
             Double delta = child != null && before != null ? child - before : null;
             String move = r.move() == null ? "(no move: seed, injected or imported)" : r.move();
             tally(byMove, moveTried, move, delta);

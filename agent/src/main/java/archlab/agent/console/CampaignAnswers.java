@@ -307,11 +307,16 @@ final class CampaignAnswers {
         StringBuilder b = new StringBuilder("Budget (spent / limit):\n");
         long experiments = spend.path("experiments").asLong(0);
         b.append("  experiments  ").append(experiments).append(" / ")
-                .append(limit == null || limit.experiments() == null ? "no limit" : limit.experiments()).append('\n');
+                .append(limit == null || limit.experiments() == null ? "no limit" : limit.experiments())
+                .append(limit != null && limit.experiments() != null && experiments > limit.experiments() ? "  OVER" : "")
+                .append('\n');
         double wall = spend.path("wall_s").asDouble(0);
-        b.append(String.format(Locale.ROOT, "  wall clock   %.1f min / %s%n", wall / 60,
+        // a step that started before the limit runs to its end, so the wall clock can be overspent: say so
+        b.append(String.format(Locale.ROOT, "  wall clock   %.1f min / %s%s%n", wall / 60,
                 limit == null || limit.wallClock() == null ? "no limit"
-                        : String.format(Locale.ROOT, "%.1f min", limit.wallClock().toSeconds() / 60.0)));
+                        : String.format(Locale.ROOT, "%.1f min", limit.wallClock().toSeconds() / 60.0),
+                limit != null && limit.wallClock() != null && wall > limit.wallClock().toSeconds()
+                        ? String.format(Locale.ROOT, "  OVER by %.0f s", wall - limit.wallClock().toSeconds()) : ""));
         var llm = st.llm();
         b.append("  LLM tokens   ").append(llm == null ? 0 : llm.tokensIn() + llm.tokensOut()).append(" / ")
                 .append(limit == null || limit.tokens() == null ? "no limit" : limit.tokens()).append('\n');
