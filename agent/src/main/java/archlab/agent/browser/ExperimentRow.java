@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  *                   full-text search is a substring match over it
  * @param baseline   the campaign's baseline, which is not ranked
  * @param metric     the task's primary metric at the stage reached (the value fitness rests on), or null
+ * @param wallSeconds the sandbox training time over its stages and seeds, or null
  * @param move       the search's design move that made it (its {@code extra.move}), or null
  * @param fitnessByStage the fitness at each stage it reached ({@link StageScores}): charts of progress
  *                   draw the first stage, the one every design passes
@@ -28,8 +29,8 @@ import java.util.regex.Pattern;
 public record ExperimentRow(String id, String parentId, String name, String title, ExperimentStatus status,
                             String stage, Double fitness, Long params, Double flopsPerToken, String failureKind,
                             String definitionCheck, Set<String> calls, String searchText, boolean baseline,
-                            Map<String, Double> fitnessByStage, String move, Double metric, Instant createdAt,
-                            Instant updatedAt) {
+                            Map<String, Double> fitnessByStage, String move, Double metric, Double wallSeconds,
+                            Instant createdAt, Instant updatedAt) {
 
     /** A call in a definition: a name followed by an opening parenthesis. */
     private static final Pattern CALL = Pattern.compile("\\b([A-Za-z_][A-Za-z0-9_]*)\\s*\\(");
@@ -62,7 +63,8 @@ public record ExperimentRow(String id, String parentId, String name, String titl
                 && s.extra().matches("(?s).*\"role\"\\s*:\\s*\"baseline\".*");
         return new ExperimentRow(s.id(), s.parentId(), s.name(), s.hypothesis().title(), s.status(), s.stage(),
                 fitness, s.params(), s.flopsPerToken(), s.failureKind(), s.definitionCheck(), Set.copyOf(calls),
-                text.toString(), baseline, fitnessByStage(s), move(s.extra()), metric(s), s.createdAt(), s.updatedAt());
+                text.toString(), baseline, fitnessByStage(s), move(s.extra()), metric(s), s.wallSeconds(), s.createdAt(),
+                s.updatedAt());
     }
 
     private static final Pattern MOVE = Pattern.compile("\"move\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");

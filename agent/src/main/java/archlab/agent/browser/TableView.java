@@ -17,6 +17,7 @@ final class TableView {
         METRIC("primary metric", null),
         PARAMS("params", TableQuery.Column.PARAMS),
         FLOPS("FLOPs/token", TableQuery.Column.FLOPS),
+        WALL("wall time", null),
         MOVE("design move", null),
         PARENT("parent", null),
         FAILURE("failure", null),
@@ -188,6 +189,8 @@ final class TableView {
             case PARAMS -> "<td class=\"num\">" + Html.count(e.params()) + "</td>";
             case FLOPS -> "<td class=\"num\">" + (e.flopsPerToken() == null ? "" : Html.count(Math.round(e.flopsPerToken())))
                     + "</td>";
+            case WALL -> "<td class=\"num\">" + (e.wallSeconds() == null ? ""
+                    : String.format(java.util.Locale.ROOT, "%.1f s", e.wallSeconds())) + "</td>";
             case MOVE -> "<td>" + Html.esc(e.move()) + "</td>";
             case PARENT -> {
                 ExperimentRow p = idx.find(e.parentId());

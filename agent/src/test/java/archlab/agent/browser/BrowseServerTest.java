@@ -271,11 +271,13 @@ class BrowseServerTest {
 
     @Test
     void theTableShowsTheColumnsAskedFor() throws Exception {
-        String html = get("/c/" + c + "/experiments?cols=metric,move,parent&sort=fitness").body();
+        String html = get("/c/" + c + "/experiments?cols=metric,move,parent,wall&sort=fitness").body();
         String head = html.substring(html.indexOf("<thead>"), html.indexOf("</thead>"));
-        assertThat(head).contains("primary metric", "design move", "parent").doesNotContain("hypothesis", "FLOPs");
+        assertThat(head).contains("primary metric", "design move", "parent", "wall time")
+                .doesNotContain("hypothesis", "FLOPs");
+        assertThat(html).containsPattern("<td class=\"num\">[3-7]\\.\\d s</td>");
         // sorting and paging keep the choice
-        assertThat(head).contains("cols=metric%2Cmove%2Cparent");
+        assertThat(head).contains("cols=metric%2Cwall%2Cmove%2Cparent");
         assertThat(html).contains("<td>resize</td>", "value=\"metric\" checked");
         assertThat(html).containsPattern("<td class=\"num\">0\\.\\d{4}</td>");
         HttpResponse<String> bad = get("/c/" + c + "/experiments?cols=nope");
