@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * The architecture graph as a diagram: the definition's graph of primitive ops (the sandbox's
- * JGraphT DAG), drawn top to bottom in layers. Each op sits one layer below its deepest operand; within a
+ * JGraphT DAG), constants folded into their users, drawn top to bottom in layers. Each op sits one layer below its deepest operand; within a
  * layer, ops are ordered by the mean position of their operands (one barycentre pass), which keeps
  * most edges short for the chain-like graphs of sequence models.
  */
@@ -27,7 +27,9 @@ final class ArchDiagram {
     }
 
     static String svg(ArchGraph graph) {
-        List<OpNode> nodes = graph.nodes();
+        // Constants are folded into the op that uses them (its tooltip lists them): as nodes of their
+        // own they sit in the first layer and their edges cross the whole drawing.
+        List<OpNode> nodes = graph.nodes().stream().filter(n -> !BlockOutline.isConst(n)).toList();
         if (nodes.size() > MAX_OPS) {
             return "<p class=\"muted\">The graph has " + nodes.size() + " ops, too many to draw (at most " + MAX_OPS
                     + ").</p>";
@@ -37,6 +39,9 @@ final class ArchDiagram {
         for (OpNode n : nodes) {   // topological order: operands come first
             int l = 0;
             for (OpNode in : n.inputs()) {
+                if (BlockOutline.isConst(in)) {
+                    continue;
+                }
                 l = Math.max(l, layer.getOrDefault(in, 0) + 1);
             }
             layer.put(n, l);
@@ -111,7 +116,7 @@ final class ArchDiagram {
         if (!n.attrs().isEmpty()) {
             b.append(' ').append(n.attrs());
         }
-        b.append("\nshape ").append(n.shape());
+        b.append("\nshape ").append(n.shape()).append(BlockOutline.describeConstants(n));
         if (n.weights() > 0) {
             b.append("\nweights ").append(n.weights());
         }

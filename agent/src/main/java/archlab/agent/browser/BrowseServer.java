@@ -1,11 +1,13 @@
 package archlab.agent.browser;
 
 import archlab.knowledge.store.Campaign;
+import archlab.knowledge.store.Note;
 import archlab.knowledge.store.Store;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
+import io.javalin.http.HttpStatus;
 import io.javalin.http.SameSite;
 import io.javalin.json.JavalinJackson;
 import java.io.IOException;
@@ -231,20 +233,67 @@ public final class BrowseServer implements AutoCloseable {
             BrowsedCampaign bc = campaign(ctx);
             TableQuery q = TableQuery.parse(ctx.queryParamMap());
             TableQuery.Result r = q.run(bc.index());
-            ctx.html(Layout.page("Experiments", bc, Layout.Tab.EXPERIMENTS, "fragment", null, TableView.html(bc, q, r)));
+            ctx.html(Layout.page("Experiments", bc, Layout.Tab.EXPERIMENTS, "fragment", null,
+                    TableView.html(bc, q, r, TableView.Shown.parse(ctx.queryParamMap()))));
         });
         app.get("/c/{cid}/e/{eid}", ctx -> {
             BrowsedCampaign bc = campaign(ctx);
             ExperimentView.Page p = ExperimentView.data(bc, ctx.pathParam("eid"));
-            String body = ExperimentView.html(bc, p) + ExperimentView.curvesHtml(bc, p) + ExperimentView.tail(bc, p);
+            boolean log = "1".equals(ctx.queryParam("log")) || "true".equals(ctx.queryParam("log"));
+            // results first (fitness against the baseline, metrics per stage and seed, the curves), then the story
+            String body = ExperimentView.html(bc, p) + ExperimentView.curvesHtml(bc, p, log) + ExperimentView.story(bc, p)
+                    + ExperimentView.tail(bc, p);
             ctx.html(Layout.page(p.name() == null ? p.id() : p.name(), bc, Layout.Tab.EXPERIMENTS, "experiment",
                     "data-experiment=\"" + Html.esc(p.id()) + "\"", body));
+        });
+        // The one write: a note or a tag on an experiment, from the form on its page. Same-origin only, so
+        // another site open in the same browser cannot post here (the token, when set, is checked too).
+        app.post("/c/{cid}/e/{eid}/notes", ctx -> {
+            BrowsedCampaign bc = campaign(ctx);
+            sameOrigin(ctx);
+            ExperimentRow e = bc.index().resolve(ctx.pathParam("eid"));
+            if (e == null) {
+                throw new NotFound(bc.index().notFound(ctx.pathParam("eid"), bc.slug()));
+            }
+            String kind = ctx.formParam("kind");
+            String text = ctx.formParam("text");
+            Note.Kind k = "tag".equals(kind) ? Note.Kind.TAG : "note".equals(kind) ? Note.Kind.NOTE : null;
+            if (k == null) {
+                throw new BadRequest("kind must be note or tag, was \"" + kind + "\"");
+            }
+            String problem = Note.problem(k, text);
+            if (problem != null) {
+                throw new BadRequest(problem);
+            }
+            bc.store().notes().add(new Note(null, e.id(), bc.campaignId(), k, text.strip(), null));
+            ctx.redirect("/c/" + Html.url(bc.slug()) + "/e/" + Html.url(e.id()) + "#notes", HttpStatus.SEE_OTHER);
+        });
+        app.get("/c/{cid}/curves", ctx -> {
+            BrowsedCampaign bc = campaign(ctx);
+            OverlayView.Options o = OverlayView.Options.parse(ctx.queryParamMap());
+            List<ExperimentRow> rows = OverlayView.chosen(bc, ctx.queryParamMap(), 1, OverlayView.MAX_EXPERIMENTS);
+            ctx.html(Layout.page("Curves", bc, Layout.Tab.EXPERIMENTS, null, null, OverlayView.curvesPage(bc, rows, o)));
+        });
+        app.get("/c/{cid}/pair", ctx -> {
+            BrowsedCampaign bc = campaign(ctx);
+            OverlayView.Options o = OverlayView.Options.parse(ctx.queryParamMap());
+            List<ExperimentRow> two = OverlayView.chosen(bc, ctx.queryParamMap(), 2, 2);
+            if (two.size() < 2) {
+                throw new BadRequest("e names the same experiment twice; compare two different ones");
+            }
+            ctx.html(Layout.page(two.get(0).label() + " against " + two.get(1).label(), bc, Layout.Tab.EXPERIMENTS, null,
+                    null, OverlayView.pairPage(bc, two.get(0), two.get(1), o)));
         });
         app.get("/c/{cid}/tree", ctx -> {
             BrowsedCampaign bc = campaign(ctx);
             TreeView.Tree t = tree(ctx, bc);
             ctx.html(Layout.page("Search tree", bc, Layout.Tab.TREE, "notice", null, TreeView.html(bc, t)));
         });
+        app.get("/c/{cid}/worked", ctx -> {
+            BrowsedCampaign bc = campaign(ctx);
+            ctx.html(Layout.page("What worked", bc, Layout.Tab.WORKED, null, null, WorkedView.html(bc, WorkedView.data(bc))));
+        });
+        app.get("/api/c/{cid}/worked", ctx -> ctx.json(WorkedView.data(campaign(ctx))));
         app.get("/c/{cid}/knowledge", ctx -> {
             BrowsedCampaign bc = campaign(ctx);
             ctx.html(Layout.page("Knowledge", bc, Layout.Tab.KNOWLEDGE, null, null,
@@ -292,7 +341,25 @@ public final class BrowseServer implements AutoCloseable {
                 error(ctx, 404, "no page at " + ctx.path());
             }
         });
-        app.error(405, ctx -> error(ctx, 405, "only GET is served here"));
+        app.error(405, ctx -> error(ctx, 405, "only GET is served here (and POST of a note to an experiment)"));
+    }
+
+    /**
+     * A browser says where a form came from ({@code Sec-Fetch-Site}, else {@code Origin}); a post from
+     * another site is refused. A client that sends neither (curl, a script) is no browser being tricked.
+     */
+    private static void sameOrigin(Context ctx) {
+        String site = ctx.header("Sec-Fetch-Site");
+        if (site != null && !site.equals("same-origin") && !site.equals("none")) {
+            throw new BadRequest("a note can only be posted from this browser's own pages (Sec-Fetch-Site: " + site + ")");
+        }
+        String origin = ctx.header("Origin");
+        if (site == null && origin != null && !origin.equals("null")) {
+            String host = ctx.header("Host");
+            if (host == null || !(origin.equals("http://" + host) || origin.equals("https://" + host))) {
+                throw new BadRequest("a note can only be posted from this browser's own pages (Origin: " + origin + ")");
+            }
+        }
     }
 
     /** Raised when a request lacks the token. */

@@ -14,7 +14,8 @@ final class CompareView {
     record Entry(String id, String label, String stage, Double fitness, Long params) {
     }
 
-    record Side(String campaign, String name, String status, int experiments, List<double[]> bestSoFar,
+    /** @param legend the name, told apart (start time and id) from another campaign of the same name */
+    record Side(String campaign, String name, String legend, String status, int experiments, List<double[]> bestSoFar,
                 List<Entry> leaderboard) {
     }
 
@@ -23,7 +24,13 @@ final class CompareView {
 
     static Comparison data(List<BrowsedCampaign> chosen) {
         List<Side> sides = new ArrayList<>();
+        java.util.Map<String, Long> names = chosen.stream().collect(java.util.stream.Collectors.groupingBy(
+                bc -> bc.campaign().name(), java.util.stream.Collectors.counting()));
         for (BrowsedCampaign bc : chosen) {
+            String legend = bc.campaign().name();
+            if (names.get(legend) > 1) {
+                legend += " (started " + Html.time(bc.campaign().createdAt()) + ", " + bc.slug() + ")";
+            }
             List<String> stages = OverviewView.stageNames(bc.campaign().config());
             List<ExperimentRow> finished = new ArrayList<>();
             List<ExperimentRow> ranked = new ArrayList<>();
@@ -41,7 +48,8 @@ final class CompareView {
             List<double[]> curve = new ArrayList<>();
             double best = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < finished.size(); i++) {
-                Double f = finished.get(i).fitness();
+                // the first stage: every design was scored there, against the same baseline (StageScores)
+                Double f = finished.get(i).progressFitness(stages);
                 if (f != null && f > best) {
                     best = f;
                     curve.add(new double[] {i + 1, best});
@@ -50,9 +58,9 @@ final class CompareView {
             if (!curve.isEmpty()) {
                 curve.add(new double[] {finished.size(), best});
             }
-            ranked.sort(Comparator.comparingInt((ExperimentRow r) -> -stages.indexOf(r.stage()))
-                    .thenComparing(ExperimentRow::fitness, Comparator.reverseOrder()).thenComparing(ExperimentRow::id));
-            sides.add(new Side(bc.slug(), bc.campaign().name(), bc.campaign().status().name().toLowerCase(java.util.Locale.ROOT),
+            ranked.sort(archlab.knowledge.store.StageScores.ranking(stages, ExperimentRow::stage, ExperimentRow::fitness,
+                    ExperimentRow::id));
+            sides.add(new Side(bc.slug(), bc.campaign().name(), legend, bc.campaign().status().name().toLowerCase(java.util.Locale.ROOT),
                     bc.index().size(), curve, ranked.stream().limit(TOP)
                     .map(r -> new Entry(r.id(), r.label(), r.stage(), r.fitness(), r.params())).toList()));
         }
@@ -70,16 +78,17 @@ final class CompareView {
         if (c.campaigns().isEmpty()) {
             return h.append("<p>Choose two or more campaigns.</p>").toString();
         }
-        SvgChart chart = new SvgChart("Best fitness so far", "experiments finished", "fitness").cssClass("chart compare");
+        SvgChart chart = new SvgChart("Best fitness so far at each campaign's first stage", "experiments finished",
+                "first-stage fitness").cssClass("chart compare");
         int i = 0;
         for (Side s : c.campaigns()) {
-            chart.add(new SvgChart.Series(s.name(), SvgChart.PALETTE[i++ % SvgChart.PALETTE.length], SvgChart.Style.STEP,
+            chart.add(new SvgChart.Series(s.legend(), SvgChart.PALETTE[i++ % SvgChart.PALETTE.length], SvgChart.Style.STEP,
                     s.bestSoFar().stream().map(p -> new SvgChart.Point(p[0], p[1])).toList()));
         }
         h.append("<figure id=\"compare-chart\">").append(chart.render(760, 340)).append("</figure><section class=\"columns\">");
         for (Side s : c.campaigns()) {
             String base = "/c/" + Html.url(s.campaign());
-            h.append("<div class=\"leaderboard\"><h2><a href=\"").append(base).append("\">").append(Html.esc(s.name()))
+            h.append("<div class=\"leaderboard\"><h2><a href=\"").append(base).append("\">").append(Html.esc(s.legend()))
                     .append("</a></h2><p class=\"muted\">").append(Html.esc(s.status())).append(" · ").append(s.experiments())
                     .append(" experiments</p><table class=\"grid\"><thead><tr><th>#</th><th>experiment</th><th>stage</th>")
                     .append("<th>fitness</th><th>params</th></tr></thead><tbody>");

@@ -1,5 +1,6 @@
 package archlab.agent.browser;
 
+import archlab.knowledge.store.ExperimentHandles;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -88,6 +89,18 @@ public final class ExperimentIndex {
 
     public ExperimentRow find(String id) {
         return id == null ? null : byId.get(id);
+    }
+
+    /** The experiment a person names by id, full name or short name ({@code e7}); null when none. */
+    public ExperimentRow resolve(String handle) {
+        ExperimentRow exact = find(handle);
+        return exact != null ? exact
+                : ExperimentHandles.resolve(handle, rows, ExperimentRow::id, ExperimentRow::name).orElse(null);
+    }
+
+    /** The 404 message for a handle that names nothing, saying what would. */
+    public String notFound(String handle, String campaign) {
+        return ExperimentHandles.notFound(handle, campaign, rows, ExperimentRow::name);
     }
 
     public List<ExperimentRow> children(String id) {

@@ -2,8 +2,10 @@ package archlab.agent.browser;
 
 import archlab.knowledge.store.ExperimentStatus;
 import archlab.knowledge.store.ExperimentSummary;
+import archlab.knowledge.store.StageScores;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -18,10 +20,16 @@ import java.util.regex.Pattern;
  * @param searchText the hypothesis (title, motivation, expected effect) and the name, lower case:
  *                   full-text search is a substring match over it
  * @param baseline   the campaign's baseline, which is not ranked
+ * @param metric     the task's primary metric at the stage reached (the value fitness rests on), or null
+ * @param wallSeconds the sandbox training time over its stages and seeds, or null
+ * @param move       the search's design move that made it (its {@code extra.move}), or null
+ * @param fitnessByStage the fitness at each stage it reached ({@link StageScores}): charts of progress
+ *                   draw the first stage, the one every design passes
  */
 public record ExperimentRow(String id, String parentId, String name, String title, ExperimentStatus status,
                             String stage, Double fitness, Long params, Double flopsPerToken, String failureKind,
                             String definitionCheck, Set<String> calls, String searchText, boolean baseline,
+                            Map<String, Double> fitnessByStage, String move, Double metric, Double wallSeconds,
                             Instant createdAt, Instant updatedAt) {
 
     /** A call in a definition: a name followed by an opening parenthesis. */
@@ -55,7 +63,49 @@ public record ExperimentRow(String id, String parentId, String name, String titl
                 && s.extra().matches("(?s).*\"role\"\\s*:\\s*\"baseline\".*");
         return new ExperimentRow(s.id(), s.parentId(), s.name(), s.hypothesis().title(), s.status(), s.stage(),
                 fitness, s.params(), s.flopsPerToken(), s.failureKind(), s.definitionCheck(), Set.copyOf(calls),
-                text.toString(), baseline, s.createdAt(), s.updatedAt());
+                text.toString(), baseline, fitnessByStage(s), move(s.extra()), metric(s), s.wallSeconds(), s.createdAt(),
+                s.updatedAt());
+    }
+
+    private static final Pattern MOVE = Pattern.compile("\"move\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    private static Double metric(ExperimentSummary s) {
+        StageScores.Score score = s.stage() == null ? null : StageScores.of(s.extra()).get(s.stage());
+        return score == null ? null : score.value();
+    }
+
+    private static String move(String extra) {
+        if (extra == null || !extra.contains("\"move\"")) {
+            return null;
+        }
+        Matcher m = MOVE.matcher(extra);
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static Map<String, Double> fitnessByStage(ExperimentSummary s) {
+        Map<String, Double> out = new java.util.HashMap<>();
+        StageScores.of(s.extra()).forEach((stage, score) -> {
+            if (score.combined() != null && Double.isFinite(score.combined())) {
+                out.put(stage, score.combined());
+            }
+        });
+        if (s.stage() != null && s.fitness() != null && Double.isFinite(s.fitness())) {
+            out.putIfAbsent(s.stage(), s.fitness());
+        }
+        return out.isEmpty() ? Map.of() : Map.copyOf(out);
+    }
+
+    /**
+     * The fitness progress charts draw: at the campaign's first stage ({@code stages} in order); an
+     * imported campaign without stages has only the fitness it came with.
+     */
+    public Double progressFitness(java.util.List<String> stages) {
+        return stages.isEmpty() ? fitness : fitnessAt(stages.get(0));
+    }
+
+    /** The fitness at {@code stage}, or null when it was not scored there. */
+    public Double fitnessAt(String stage) {
+        return stage == null ? null : fitnessByStage.get(stage);
     }
 
     private static String stripComments(String source) {

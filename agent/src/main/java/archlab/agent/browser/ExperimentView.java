@@ -4,6 +4,7 @@ import archlab.knowledge.store.Evaluation;
 import archlab.knowledge.store.Experiment;
 import archlab.knowledge.store.Insight;
 import archlab.knowledge.store.LlmCall;
+import archlab.knowledge.store.StageScores;
 import archlab.sandbox.ModelDefinition;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -53,11 +54,14 @@ final class ExperimentView {
     }
 
     /** The experiment's data; {@link NotFound} when the campaign has no such experiment. */
-    static Page data(BrowsedCampaign bc, String id) {
+    static Page data(BrowsedCampaign bc, String handle) {
         ExperimentIndex idx = bc.index();
+        ExperimentRow named = idx.resolve(handle);
+        // the index may lag the store by a second: an id it does not know yet is still looked up
+        String id = named != null ? named.id() : handle;
         Experiment e = bc.store().experiments().find(id)
                 .filter(x -> x.campaignId().equals(bc.campaignId()))
-                .orElseThrow(() -> new NotFound("campaign " + bc.slug() + " has no experiment \"" + id + "\""));
+                .orElseThrow(() -> new NotFound(idx.notFound(handle, bc.slug())));
         Experiment parent = e.parentId() == null ? null : bc.store().experiments().find(e.parentId())
                 .filter(x -> x.campaignId().equals(bc.campaignId())).orElse(null);
         List<EvaluationRow> evals = new ArrayList<>();
@@ -184,6 +188,79 @@ final class ExperimentView {
         h.append("</span><span><a href=\"").append(base).append("/tree?focus=").append(Html.url(p.id()))
                 .append("\">show in the tree</a></span></nav>");
 
+        notes(h, bc, p);
+        results(h, p);
+        return h.toString();
+    }
+
+    /** Tags beside the title's line, notes below, and the form that adds either (a POST to this page's /notes). */
+    private static void notes(StringBuilder h, BrowsedCampaign bc, Page p) {
+        List<archlab.knowledge.store.Note> notes = bc.store().notes().forExperiment(p.id());
+        h.append("<section id=\"notes\" class=\"notes\"><span class=\"tags\">");
+        notes.stream().filter(n -> n.kind() == archlab.knowledge.store.Note.Kind.TAG)
+                .forEach(n -> h.append("<span class=\"tag\">").append(Html.esc(n.text())).append("</span> "));
+        h.append("</span>");
+        List<archlab.knowledge.store.Note> text = notes.stream()
+                .filter(n -> n.kind() == archlab.knowledge.store.Note.Kind.NOTE).toList();
+        if (!text.isEmpty()) {
+            h.append("<ul class=\"note-list\">");
+            text.forEach(n -> h.append("<li><span class=\"muted\">").append(Html.esc(Html.time(n.createdAt())))
+                    .append("</span> ").append(Html.esc(n.text())).append("</li>"));
+            h.append("</ul>");
+        }
+        h.append("<form method=\"post\" id=\"note-form\" action=\"/c/").append(Html.url(bc.slug())).append("/e/")
+                .append(Html.url(p.id())).append("/notes\"><select name=\"kind\" id=\"note-kind\"><option value=\"note\">note</option>")
+                .append("<option value=\"tag\">tag</option></select> <input name=\"text\" id=\"note-text\" size=\"50\"")
+                .append(" maxlength=\"4000\" placeholder=\"a note, or a tag such as keep\" required> ")
+                .append("<button type=\"submit\" id=\"note-add\">add</button></form></section>");
+    }
+
+    /**
+     * Results first: the fitness at each stage against the baseline at that stage (StageScores), then
+     * the metrics of every stage and seed, then what the run reported per task.
+     */
+    private static void results(StringBuilder h, Page p) {
+        h.append("<section id=\"results\"><h2>Results</h2>");
+        Map<String, StageScores.Score> scores = StageScores.of(p.extra() == null ? null : p.extra().toString());
+        if (!scores.isEmpty()) {
+            h.append("<table class=\"grid\" id=\"stage-scores\"><thead><tr><th>stage</th><th>fitness</th><th>metric</th>")
+                    .append("<th>this design</th><th>baseline at this stage</th><th>against the baseline</th><th>seeds</th>")
+                    .append("</tr></thead><tbody>");
+            List<StageScores.Score> latestFirst = new ArrayList<>(scores.values());
+            java.util.Collections.reverse(latestFirst);
+            for (StageScores.Score sc : latestFirst) {
+                long seeds = p.evaluations().stream().filter(ev -> sc.stage().equals(ev.stage())).count();
+                h.append("<tr><td>").append(Html.esc(sc.stage())).append("</td><td class=\"num\"><b>")
+                        .append(Html.number(sc.combined())).append("</b></td><td>").append(Html.esc(sc.metric()))
+                        .append("</td><td class=\"num\">").append(StageScores.number(sc.value()))
+                        .append("</td><td class=\"num\">").append(StageScores.number(sc.baseline()))
+                        .append("</td><td class=\"num\">").append(sc.relative() == null ? ""
+                                : String.format(Locale.ROOT, "%+.1f %%", 100 * sc.relative()))
+                        .append("</td><td class=\"num\">").append(seeds).append("</td></tr>");
+            }
+            h.append("</tbody></table>");
+        }
+        if (p.metrics() != null && p.metrics().isObject()) {
+            h.append("<h3>Reported (per task)</h3>").append(metricsTable(p.metrics()));
+        }
+        if (!p.evaluations().isEmpty()) {
+            h.append("<h3>Per stage and seed</h3><table class=\"grid\" id=\"evaluations\"><thead><tr><th>stage</th>")
+                    .append("<th>seed</th><th>status</th><th>metrics</th></tr></thead><tbody>");
+            for (EvaluationRow ev : p.evaluations()) {
+                h.append("<tr><td>").append(Html.esc(ev.stage())).append("</td><td class=\"num\">").append(ev.seed())
+                        .append("</td><td>").append(Html.esc(ev.status())).append("</td><td>")
+                        .append(flatMetrics(ev.metrics())).append("</td></tr>");
+            }
+            h.append("</tbody></table>");
+        } else {
+            h.append("<p class=\"muted\">No evaluation recorded.</p>");
+        }
+        h.append("</section>");
+    }
+
+    /** What was tried and why, what went wrong, what the analyst made of it, and the design itself. */
+    static String story(BrowsedCampaign bc, Page p) {
+        StringBuilder h = new StringBuilder();
         h.append("<section class=\"hypothesis\" id=\"hypothesis\"><h2>Hypothesis</h2>");
         h.append("<p class=\"title\">").append(p.title() == null ? "<i>none recorded</i>" : Html.esc(p.title())).append("</p>");
         if (p.motivation() != null) {
@@ -221,6 +298,28 @@ final class ExperimentView {
             h.append("</section>");
         }
 
+        h.append("<section id=\"graph-section\"><h2>Architecture</h2>");
+        if (p.definition() != null && "archlab".equals(p.definitionLanguage()) && "ok".equals(p.definitionCheck())) {
+            try {
+                ModelDefinition d = ModelDefinition.parse(p.definition(), (p.name() == null ? "experiment" : p.name()) + ".arch");
+                h.append("<p class=\"muted\">The blocks the definition calls, nested as they compute; identical copies")
+                        .append(" fold into one box (×N) and constants into the op that uses them. Click a box to open it.</p>")
+                        .append(BlockOutline.html(d.graph()));
+                h.append("<details id=\"op-graph\"><summary>Every primitive op as a graph (")
+                        .append(d.graph().nodes().stream().filter(n -> !BlockOutline.isConst(n)).count())
+                        .append(" ops)</summary><div class=\"zoom-controls\" data-target=\"arch-graph\">")
+                        .append("<button type=\"button\" data-zoom=\"in\">+</button>")
+                        .append("<button type=\"button\" data-zoom=\"out\">−</button><button type=\"button\" data-zoom=\"reset\">fit</button>")
+                        .append("</div><div class=\"scroll\">").append(ArchDiagram.svg(d.graph())).append("</div></details>");
+            } catch (Exception ex) {
+                h.append("<p class=\"muted\">Not drawn: ").append(Html.esc(String.valueOf(ex.getMessage()).lines()
+                        .findFirst().orElse(""))).append("</p>");
+            }
+        } else {
+            h.append("<p class=\"muted\">Only a definition in our language that checks has a diagram.</p>");
+        }
+        h.append("</section>");
+
         h.append("<section id=\"definition-section\"><h2>Definition</h2><p class=\"muted\">language ")
                 .append(Html.esc(p.definitionLanguage() == null ? "none" : p.definitionLanguage())).append(" · check ")
                 .append(Html.esc(p.definitionCheck() == null ? "none" : p.definitionCheck()))
@@ -248,39 +347,6 @@ final class ExperimentView {
         }
         h.append("</section>");
 
-        h.append("<section id=\"graph-section\"><h2>Architecture graph</h2>");
-        if (p.definition() != null && "archlab".equals(p.definitionLanguage()) && "ok".equals(p.definitionCheck())) {
-            try {
-                ModelDefinition d = ModelDefinition.parse(p.definition(), (p.name() == null ? "experiment" : p.name()) + ".arch");
-                h.append("<div class=\"zoom-controls\" data-target=\"arch-graph\"><button type=\"button\" data-zoom=\"in\">+</button>")
-                        .append("<button type=\"button\" data-zoom=\"out\">−</button><button type=\"button\" data-zoom=\"reset\">fit</button>")
-                        .append("</div><div class=\"scroll\">").append(ArchDiagram.svg(d.graph())).append("</div>");
-            } catch (Exception ex) {
-                h.append("<p class=\"muted\">Not drawn: ").append(Html.esc(String.valueOf(ex.getMessage()).lines()
-                        .findFirst().orElse(""))).append("</p>");
-            }
-        } else {
-            h.append("<p class=\"muted\">Only a definition in our language that checks has a graph.</p>");
-        }
-        h.append("</section>");
-
-        h.append("<section id=\"metrics\"><h2>Metrics</h2>");
-        if (p.metrics() != null && p.metrics().isObject()) {
-            h.append("<h3>Reported (per task)</h3>").append(metricsTable(p.metrics()));
-        }
-        if (!p.evaluations().isEmpty()) {
-            h.append("<h3>Per stage and seed</h3><table class=\"grid\" id=\"evaluations\"><thead><tr><th>stage</th>")
-                    .append("<th>seed</th><th>status</th><th>metrics</th></tr></thead><tbody>");
-            for (EvaluationRow ev : p.evaluations()) {
-                h.append("<tr><td>").append(Html.esc(ev.stage())).append("</td><td class=\"num\">").append(ev.seed())
-                        .append("</td><td>").append(Html.esc(ev.status())).append("</td><td>")
-                        .append(flatMetrics(ev.metrics())).append("</td></tr>");
-            }
-            h.append("</tbody></table>");
-        } else {
-            h.append("<p class=\"muted\">No evaluation recorded.</p>");
-        }
-        h.append("</section>");
         return h.toString();
     }
 
@@ -342,38 +408,84 @@ final class ExperimentView {
         return h.toString();
     }
 
-    /** Loss curves of this experiment (each stage and seed) over its parent's. */
-    static String curvesHtml(BrowsedCampaign bc, Page p) {
-        SvgChart chart = new SvgChart("Training loss, beside the parent's", "step", "loss").cssClass("chart curves");
+    /**
+     * The curves: the held-out metric during training (the evaluations' {@code eval} points, the
+     * number fitness rests on) for each stage and seed over the parent's at the same stage, then the
+     * training loss. {@code log} draws both on a log y axis, where a loss that falls by orders of
+     * magnitude stays readable after the first hundred steps.
+     */
+    static String curvesHtml(BrowsedCampaign bc, Page p, boolean log) {
+        List<Evaluation> own = bc.store().evaluations().forExperiment(p.id());
+        String metric = StageScores.of(p.extra() == null ? null : p.extra().toString()).values().stream()
+                .map(StageScores.Score::metric).filter(java.util.Objects::nonNull).findFirst()
+                .orElseGet(() -> own.stream().map(ev -> json(ev.result())).filter(java.util.Objects::nonNull)
+                        .map(r -> r.path("primary_metric").asText(null)).filter(java.util.Objects::nonNull).findFirst()
+                        .orElse("loss"));
+        SvgChart heldOut = new SvgChart("Held-out " + metric + " during training, beside the parent's", "step",
+                "held-out " + metric + (log ? " (log scale)" : "")).logY(log).cssClass("chart curves held-out");
+        SvgChart loss = new SvgChart("Training loss, beside the parent's", "step", "loss" + (log ? " (log scale)" : ""))
+                .logY(log).cssClass("chart curves");
         int i = 0;
-        boolean any = false;
-        for (Evaluation ev : bc.store().evaluations().forExperiment(p.id())) {
-            List<SvgChart.Point> pts = points(json(ev.curve()));
-            if (!pts.isEmpty()) {
-                chart.add(new SvgChart.Series("this · " + ev.stage() + " seed " + ev.seed(),
-                        SvgChart.PALETTE[(2 * i++) % SvgChart.PALETTE.length], SvgChart.Style.LINE, pts));
-                any = true;
-            }
+        for (Evaluation ev : own) {
+            String color = SvgChart.PALETTE[(2 * i++) % SvgChart.PALETTE.length];
+            String name = "this · " + ev.stage() + " seed " + ev.seed();
+            heldOut.add(new SvgChart.Series(name, color, SvgChart.Style.LINE, evalPoints(json(ev.curve()), metric)));
+            loss.add(new SvgChart.Series(name, color, SvgChart.Style.LINE, points(json(ev.curve()))));
         }
         Experiment self = bc.store().experiments().find(p.id()).orElse(null);
-        if (!any && self != null) {
-            List<SvgChart.Point> pts = points(firstTask(json(self.curves())));
-            if (!pts.isEmpty()) {
-                chart.add(new SvgChart.Series("this", SvgChart.PALETTE[0], SvgChart.Style.LINE, pts));
-                any = true;
-            }
+        if (loss.isEmpty() && self != null) {
+            loss.add(new SvgChart.Series("this", SvgChart.PALETTE[0], SvgChart.Style.LINE,
+                    points(firstTask(json(self.curves())))));
         }
         if (p.parent() != null) {
             Experiment parent = bc.store().experiments().find(p.parent().id()).orElse(null);
             if (parent != null) {
-                List<SvgChart.Point> pts = points(firstTask(json(parent.curves())));
-                if (!pts.isEmpty()) {
-                    chart.add(new SvgChart.Series("parent " + label(parent), "#888888", SvgChart.Style.LINE, pts));
+                // the parent at the stage this design reached first: the same steps, so the curves line up
+                String stage = own.isEmpty() ? null : own.get(0).stage();
+                Evaluation pe = bc.store().evaluations().forExperiment(parent.id()).stream()
+                        .filter(ev -> ev.stage().equals(stage)).findFirst().orElse(null);
+                String name = "parent " + label(parent);
+                if (pe != null) {
+                    heldOut.add(new SvgChart.Series(name, "#888888", SvgChart.Style.LINE,
+                            evalPoints(json(pe.curve()), metric)));
+                    loss.add(new SvgChart.Series(name, "#888888", SvgChart.Style.LINE, points(json(pe.curve()))));
+                } else {
+                    loss.add(new SvgChart.Series(name, "#888888", SvgChart.Style.LINE,
+                            points(firstTask(json(parent.curves())))));
                 }
             }
         }
-        return "<section id=\"curves\"><h2>Loss curves</h2>" + (chart.isEmpty()
-                ? "<p class=\"muted\">No curve recorded.</p>" : chart.render(720, 320)) + "</section>";
+        StringBuilder h = new StringBuilder("<section id=\"curves\"><h2>Curves</h2><p class=\"scale\">y axis: ");
+        String here = "/c/" + Html.url(bc.slug()) + "/e/" + Html.url(p.id());
+        h.append(log ? "<a id=\"linear-scale\" href=\"" + here + "#curves\">linear</a> · <b>log</b>"
+                : "<b>linear</b> · <a id=\"log-scale\" href=\"" + here + "?log=1#curves\">log</a>").append("</p>");
+        if (!heldOut.isEmpty()) {
+            h.append("<figure id=\"held-out-curve\">").append(heldOut.render(720, 320)).append("</figure>");
+        }
+        h.append("<figure id=\"loss-curve\">").append(loss.isEmpty() ? "<p class=\"muted\">No curve recorded.</p>"
+                : loss.render(720, 320)).append("</figure>");
+        return h.append("</section>").toString();
+    }
+
+    /** The training-loss points of a curve (an array, or an object of one per task). */
+    static List<SvgChart.Point> lossPoints(JsonNode curve) {
+        return points(firstTask(curve));
+    }
+
+    /** The held-out points of a curve: entries with {@code "eval": {metric: v}}. */
+    static List<SvgChart.Point> evalPoints(JsonNode curve, String metric) {
+        List<SvgChart.Point> pts = new ArrayList<>();
+        JsonNode c = firstTask(curve);
+        if (c == null || !c.isArray()) {
+            return pts;
+        }
+        for (JsonNode n : c) {
+            JsonNode v = n.path("eval").path(metric);
+            if (n.path("step").isNumber() && v.isNumber()) {
+                pts.add(new SvgChart.Point(n.get("step").asDouble(), v.asDouble()));
+            }
+        }
+        return pts;
     }
 
     /** A curve is a list of points {@code {"step": s, "loss": l}}; a per-task object holds one per task. */

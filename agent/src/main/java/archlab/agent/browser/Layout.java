@@ -10,7 +10,7 @@ final class Layout {
     }
 
     /** Which part of the navigation is current. */
-    enum Tab { OVERVIEW, EXPERIMENTS, TREE, KNOWLEDGE, COMPARE, NONE }
+    enum Tab { OVERVIEW, EXPERIMENTS, TREE, WORKED, KNOWLEDGE, COMPARE, NONE }
 
     /**
      * A whole page. {@code campaign} may be null (the campaign list, compare, errors).
@@ -39,6 +39,7 @@ final class Layout {
             nav(h, base, "overview", Tab.OVERVIEW, tab);
             nav(h, base + "/experiments", "experiments", Tab.EXPERIMENTS, tab);
             nav(h, base + "/tree", "search tree", Tab.TREE, tab);
+            nav(h, base + "/worked", "what worked", Tab.WORKED, tab);
             nav(h, base + "/knowledge", "knowledge", Tab.KNOWLEDGE, tab);
             nav(h, "/compare", "compare", Tab.COMPARE, tab);
             h.append("</nav><span id=\"live-status\" class=\"live\" title=\"live updates\">")

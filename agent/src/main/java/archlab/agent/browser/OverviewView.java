@@ -1,6 +1,8 @@
 package archlab.agent.browser;
 
 import archlab.agent.search.RankQuality;
+import archlab.knowledge.store.BudgetUse;
+import archlab.knowledge.store.StageScores;
 import archlab.knowledge.store.Campaign;
 import archlab.knowledge.store.ExperimentStatus;
 import archlab.knowledge.store.LlmCalls;
@@ -38,9 +40,14 @@ final class OverviewView {
                     Ranking valueModel, LlmCalls.Spend llm) {
     }
 
-    record Best(String id, String label, String stage, Double fitness, Long params, String title) {
-        static Best of(ExperimentRow r) {
-            return new Best(r.id(), r.label(), r.stage(), r.fitness(), r.params(), r.title());
+    /** @param against the metric against the baseline at the same stage ({@link StageScores.Score#againstBaseline}) */
+    record Best(String id, String label, String stage, Double fitness, Long params, String title, String against) {
+        static Best of(ExperimentRow r, archlab.knowledge.store.Store store) {
+            // ten rows a page: reading their extra by key costs nothing next to keeping it for 100,000 rows
+            StageScores.Score s = store.experiments().find(r.id()).map(e -> StageScores.of(e.extra()).get(r.stage()))
+                    .orElse(null);
+            return new Best(r.id(), r.label(), r.stage(), r.fitness(), r.params(), r.title(),
+                    s == null ? null : s.againstBaseline());
         }
     }
 
@@ -80,16 +87,17 @@ final class OverviewView {
             }
         }
         // A later fidelity stage outranks an earlier one (more steps and seeds), as in the leaderboard.
-        ranked.sort(Comparator.comparingInt((ExperimentRow r) -> -stages.indexOf(r.stage()))
-                .thenComparing(ExperimentRow::fitness, Comparator.reverseOrder()).thenComparing(ExperimentRow::id));
-        List<Best> board = ranked.stream().limit(10).map(Best::of).toList();
+        ranked.sort(StageScores.ranking(stages, ExperimentRow::stage, ExperimentRow::fitness, ExperimentRow::id));
+        List<Best> board = ranked.stream().limit(10).map(r -> Best.of(r, bc.store())).toList();
 
         finished.sort(Comparator.comparing(ExperimentRow::updatedAt, Comparator.nullsLast(Comparator.naturalOrder()))
                 .thenComparing(ExperimentRow::id));
         List<Point> order = new ArrayList<>();
         for (int i = 0; i < finished.size(); i++) {
             ExperimentRow r = finished.get(i);
-            order.add(new Point(r.id(), r.label(), i + 1, r.fitness() == null ? Double.NaN : r.fitness()));
+            // progress is drawn at the first stage, where every design was scored against the same baseline
+            Double first = r.progressFitness(stages);
+            order.add(new Point(r.id(), r.label(), i + 1, first == null ? Double.NaN : first));
         }
 
         List<Point> all = new ArrayList<>();
@@ -136,8 +144,10 @@ final class OverviewView {
         card(h, "budget spent", budget(o), "");
         if (o.best() != null) {
             card(h, "best so far", "<a href=\"" + base + "/e/" + Html.url(o.best().id()) + "\">"
-                    + Html.esc(o.best().label()) + "</a>", "fitness " + Html.number(o.best().fitness()) + " at "
-                    + Html.esc(o.best().stage()));
+                    + Html.esc(o.best().label()) + "</a>", "fitness " + Html.number(o.best().fitness()) + " at the "
+                    + Html.esc(o.best().stage()) + " stage" + (o.best().against() == null ? ""
+                    : "<br>" + Html.esc(o.best().against())) + "<br><small title=\"" + Html.esc(StageScores.RULE)
+                    + "\">ranked by latest stage, then fitness</small>");
         } else {
             card(h, "best so far", "none yet", "");
         }
@@ -147,7 +157,9 @@ final class OverviewView {
         h.append("</section>");
 
         h.append("<section class=\"charts\">");
-        SvgChart best = new SvgChart("Best fitness so far", "experiment (in the order they finished)", "fitness");
+        SvgChart best = o.stages().isEmpty() ? new SvgChart("Best fitness so far", "experiment (in the order they finished)",
+                "fitness") : new SvgChart("Best fitness so far at the " + o.stages().get(0) + " stage",
+                "experiment (in the order they finished)", o.stages().get(0) + "-stage fitness");
         List<SvgChart.Point> dots = new ArrayList<>();
         List<SvgChart.Point> step = new ArrayList<>();
         double b = Double.NEGATIVE_INFINITY;
@@ -218,35 +230,33 @@ final class OverviewView {
                 .append(String.format(Locale.ROOT, "%.4f", o.llm().cost())).append("</td></tr></table></div></section>");
 
         h.append("<h2>Leaderboard</h2><table class=\"grid\" id=\"leaderboard\"><thead><tr><th>#</th><th>experiment</th>")
-                .append("<th>stage</th><th>fitness</th><th>params</th><th>hypothesis</th></tr></thead><tbody>");
+                .append("<th>stage</th><th>fitness</th><th>against the baseline at the same stage</th><th>params</th>")
+                .append("<th>hypothesis</th></tr></thead><tbody>");
         int rank = 0;
         for (Best e : o.leaderboard()) {
             h.append("<tr><td>").append(++rank).append("</td><td><a href=\"").append(base).append("/e/")
                     .append(Html.url(e.id())).append("\">").append(Html.esc(e.label())).append("</a></td><td>")
                     .append(Html.esc(e.stage())).append("</td><td class=\"num\">").append(Html.number(e.fitness()))
+                    .append("</td><td>").append(e.against() == null ? "" : Html.esc(e.against()))
                     .append("</td><td class=\"num\">").append(Html.count(e.params())).append("</td><td>")
                     .append(Html.esc(e.title())).append("</td></tr>");
         }
         if (rank == 0) {
-            h.append("<tr><td colspan=\"6\">No finished design yet.</td></tr>");
+            h.append("<tr><td colspan=\"7\">No finished design yet.</td></tr>");
         }
-        h.append("</tbody></table>");
+        h.append("</tbody></table><p class=\"muted\">").append(Html.esc(StageScores.RULE)).append(".</p>");
         h.append("<p class=\"muted\">Started ").append(Html.esc(o.createdAt())).append(", last update ")
                 .append(Html.esc(o.updatedAt())).append(".</p></div>");
         return h.toString();
     }
 
+    /** Each limit with its spend, in words, overspend called out: the store's JSON keys are not for reading. */
     private static String budget(Overview o) {
         StringBuilder b = new StringBuilder();
-        if (o.spend() != null && o.spend().isObject()) {
-            o.spend().fields().forEachRemaining(e -> {
-                JsonNode limit = o.budgets() == null ? null : o.budgets().get(e.getKey());
-                b.append("<div>").append(Html.esc(e.getKey())).append(' ').append(Html.esc(e.getValue().asText()));
-                if (limit != null && limit.isNumber()) {
-                    b.append(" / ").append(Html.esc(limit.asText()));
-                }
-                b.append("</div>");
-            });
+        for (BudgetUse.Line l : BudgetUse.of(o.budgets() == null ? null : o.budgets().toString(),
+                o.spend() == null ? null : o.spend().toString())) {
+            b.append("<div class=\"budget-line").append(l.over() ? " over" : "").append("\">").append(Html.esc(l.text()))
+                    .append("</div>");
         }
         return b.length() == 0 ? "not recorded" : b.toString();
     }

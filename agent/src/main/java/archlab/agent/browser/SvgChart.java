@@ -34,6 +34,7 @@ final class SvgChart {
     private final String yLabel;
     private final List<Series> series = new ArrayList<>();
     private boolean logX;
+    private boolean logY;
     private String cssClass = "chart";
 
     SvgChart(String title, String xLabel, String yLabel) {
@@ -45,6 +46,16 @@ final class SvgChart {
     SvgChart logX(boolean v) {
         logX = v;
         return this;
+    }
+
+    /** A log y axis: curves that fall by orders of magnitude stay readable after the first steps. */
+    SvgChart logY(boolean v) {
+        logY = v;
+        return this;
+    }
+
+    private double yv(double y) {
+        return logY ? Math.log10(y) : y;
     }
 
     SvgChart cssClass(String v) {
@@ -62,7 +73,7 @@ final class SvgChart {
     }
 
     private boolean usable(Point p) {
-        return Double.isFinite(p.x()) && Double.isFinite(p.y()) && (!logX || p.x() > 0);
+        return Double.isFinite(p.x()) && Double.isFinite(p.y()) && (!logX || p.x() > 0) && (!logY || p.y() > 0);
     }
 
     String render(int width, int height) {
@@ -70,7 +81,10 @@ final class SvgChart {
         int right = 16;
         int top = 28;
         int bottom = 44;
-        int legend = series.size() > 1 ? 18 * ((series.size() + 2) / 3) : 0;
+        // Legend entries three to a row, fewer when names are long (full experiment names are): never overlapping.
+        int longest = series.stream().mapToInt(x -> x.name().length()).max().orElse(0);
+        int perRow = Math.max(1, Math.min(3, (int) ((width - left - right) / (24 + 6.4 * longest))));
+        int legend = series.size() > 1 ? 18 * ((series.size() + perRow - 1) / perRow) : 0;
         double x0 = Double.POSITIVE_INFINITY;
         double x1 = Double.NEGATIVE_INFINITY;
         double y0 = Double.POSITIVE_INFINITY;
@@ -83,8 +97,8 @@ final class SvgChart {
                 double x = logX ? Math.log10(p.x()) : p.x();
                 x0 = Math.min(x0, x);
                 x1 = Math.max(x1, x);
-                y0 = Math.min(y0, p.y());
-                y1 = Math.max(y1, p.y());
+                y0 = Math.min(y0, yv(p.y()));
+                y1 = Math.max(y1, yv(p.y()));
             }
         }
         StringBuilder svg = new StringBuilder();
@@ -116,12 +130,28 @@ final class SvgChart {
         final double fy0 = y0;
         final double fy1 = y1;
         java.util.function.DoubleUnaryOperator sx = v -> left + ((logX ? Math.log10(v) : v) - fx0) / (fx1 - fx0) * pw;
-        java.util.function.DoubleUnaryOperator sy = v -> top + (fy1 - v) / (fy1 - fy0) * ph;
+        java.util.function.DoubleUnaryOperator sy = v -> top + (fy1 - yv(v)) / (fy1 - fy0) * ph;
 
         svg.append("<rect class=\"plot\" x=\"").append(left).append("\" y=\"").append(top).append("\" width=\"")
                 .append(pw).append("\" height=\"").append(ph).append("\"/>");
         // Axes: y ticks, then x ticks (decades on a log axis).
-        for (double t : ticks(fy0, fy1)) {
+        List<Double> yt = new ArrayList<>();
+        if (logY) {
+            for (int e = (int) Math.ceil(fy0); e <= Math.floor(fy1); e++) {
+                yt.add(Math.pow(10, e));
+            }
+            if (yt.size() < 3) {
+                yt.clear();
+                for (double t : ticks(Math.pow(10, fy0), Math.pow(10, fy1))) {
+                    if (t > 0) {
+                        yt.add(t);
+                    }
+                }
+            }
+        } else {
+            yt.addAll(ticks(fy0, fy1));
+        }
+        for (double t : yt) {
             double y = sy.applyAsDouble(t);
             svg.append("<line class=\"grid\" x1=\"").append(left).append("\" x2=\"").append(left + pw).append("\" y1=\"")
                     .append(f(y)).append("\" y2=\"").append(f(y)).append("\"/>");
@@ -200,8 +230,8 @@ final class SvgChart {
         if (series.size() > 1) {
             int i = 0;
             for (Series s : series) {
-                int lx = left + (i % 3) * (pw / 3);
-                int ly = height + 4 + (i / 3) * 18;
+                int lx = left + (i % perRow) * (pw / perRow);
+                int ly = height + 4 + (i / perRow) * 18;
                 svg.append("<rect x=\"").append(lx).append("\" y=\"").append(ly).append("\" width=\"12\" height=\"4\" fill=\"")
                         .append(s.color()).append("\"/><text class=\"legend\" x=\"").append(lx + 16).append("\" y=\"")
                         .append(ly + 6).append("\">").append(Html.esc(s.name())).append("</text>");

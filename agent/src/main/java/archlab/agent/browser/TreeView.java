@@ -66,9 +66,9 @@ final class TreeView {
         ExperimentIndex idx = bc.index();
         ExperimentRow focus = null;
         if (focusId != null) {
-            focus = idx.find(focusId);
+            focus = idx.resolve(focusId);
             if (focus == null) {
-                throw new NotFound("campaign " + bc.slug() + " has no experiment \"" + focusId + "\"");
+                throw new NotFound(idx.notFound(focusId, bc.slug()));
             }
         }
         Map<String, Double> best = idx.subtreeBest();
@@ -113,12 +113,49 @@ final class TreeView {
         for (ExperimentRow r : top.subList(0, Math.min(width, top.size()))) {
             addSubtree(idx, r, null, depth, width, byBest, best, size, search, nodes, focus != null && r == focus);
         }
+        if (focus == null) {
+            showWinningLineage(bc, idx, best, size, search, nodes);
+        }
         if (hiddenRoots > 0) {
             nodes.put("+roots", new Node("+roots", hiddenRoots + " more roots", null, "more", null, null, hiddenRoots,
                     0, false, false, null));
         }
         return new Tree(focus == null ? null : focus.id(), depth, width, hiddenAncestors, min(idx), max(idx),
                 List.copyOf(nodes.values()));
+    }
+
+    /**
+     * The first view always shows the lineage of the campaign's best design (the leaderboard's first,
+     * {@link archlab.knowledge.store.StageScores#ranking}), however deep: ordering children by the
+     * best fitness below them can put a branch whose explore-stage number is higher, but which was
+     * never verified, ahead of the winner's, and the depth cut would hide it.
+     */
+    private static void showWinningLineage(BrowsedCampaign bc, ExperimentIndex idx, Map<String, Double> best,
+                                           Map<String, Integer> size, Map<String, Search> search,
+                                           Map<String, Node> nodes) {
+        List<String> stages = OverviewView.stageNames(bc.campaign().config());
+        ExperimentRow winner = idx.rows().stream().filter(ExperimentRow::ranked)
+                .min(archlab.knowledge.store.StageScores.ranking(stages, ExperimentRow::stage, ExperimentRow::fitness,
+                        ExperimentRow::id)).orElse(null);
+        List<ExperimentRow> chain = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (ExperimentRow a = winner; a != null && seen.add(a.id()); a = idx.find(a.parentId())) {
+            chain.add(0, a);
+        }
+        if (chain.isEmpty() || !nodes.containsKey(chain.get(0).id())) {
+            return;   // its root is among the roots left out; "+N more roots" leads there
+        }
+        for (int i = 1; i < chain.size(); i++) {
+            ExperimentRow r = chain.get(i);
+            String parent = chain.get(i - 1).id();
+            if (nodes.containsKey(r.id())) {
+                continue;
+            }
+            Node p = nodes.get(parent);
+            nodes.put(parent, new Node(p.id(), p.label(), p.parent(), p.status(), p.fitness(), p.subtreeBest(),
+                    p.subtreeSize(), Math.max(0, p.hiddenChildren() - 1), p.focus(), p.ancestor(), p.search()));
+            nodes.put(r.id(), node(r, parent, best, size, search, idx.children(r.id()).size(), false, false));
+        }
     }
 
     private static void addSubtree(ExperimentIndex idx, ExperimentRow root, String parent, int depth, int width,

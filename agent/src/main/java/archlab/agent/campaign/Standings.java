@@ -5,6 +5,7 @@ import archlab.knowledge.store.Experiment;
 import archlab.knowledge.store.ExperimentQuery;
 import archlab.knowledge.store.ExperimentStatus;
 import archlab.knowledge.store.LlmCalls;
+import archlab.knowledge.store.StageScores;
 import archlab.knowledge.store.Store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,9 +22,8 @@ import java.util.Optional;
  * the ranking, the baseline and the LLM spend. The CLI's status, leaderboard and report use it; it
  * reads only, so it works on running, finished and imported campaigns alike.
  *
- * <p>Ranking: an experiment that reached a later fidelity stage ranks above one that did not (its
- * fitness was measured with more steps and seeds); within a stage, by fitness. The baseline and
- * failed experiments are not ranked.
+ * <p>Ranking: {@link StageScores#ranking}, the one rule every front end uses (later stage first, then
+ * fitness at that stage). The baseline and failed experiments are not ranked.
  */
 public record Standings(Campaign campaign, List<String> stages, Map<ExperimentStatus, Long> counts,
                         List<Experiment> ranked, Experiment baseline, List<Experiment> finished,
@@ -51,8 +51,7 @@ public record Standings(Campaign campaign, List<String> stages, Map<ExperimentSt
                 ranked.add(e);
             }
         }
-        ranked.sort(Comparator.comparingInt((Experiment e) -> -stageIndex(stages, e.stage()))
-                .thenComparing(Experiment::fitness, Comparator.reverseOrder()).thenComparing(Experiment::id));
+        ranked.sort(StageScores.ranking(stages, Experiment::stage, Experiment::fitness, Experiment::id));
         finished.sort(Comparator.comparing(Experiment::updatedAt, Comparator.nullsLast(Comparator.naturalOrder()))
                 .thenComparing(Experiment::id));
         return new Standings(c, stages, counts, ranked, baseline, finished, store.llmCalls().spend(campaignId));

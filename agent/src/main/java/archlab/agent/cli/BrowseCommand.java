@@ -80,7 +80,7 @@ final class BrowseCommand implements Callable<Integer> {
         String host = bind.contains(":") ? "[" + bind + "]" : bind;
         out.println("archlab browse: http://" + host + ":" + server.port() + "/"
                 + (token == null ? "" : "?" + BrowseServer.TOKEN_PARAM + "=" + token));
-        out.println(server.campaigns().size() + " campaign(s); reading only; Ctrl-C stops");
+        out.println(server.campaigns().size() + " campaign(s); reading only, but for notes and tags; Ctrl-C stops");
         out.flush();
         stopped.await();
         return ExitCodes.OK;

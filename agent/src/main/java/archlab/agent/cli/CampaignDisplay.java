@@ -177,6 +177,23 @@ final class CampaignDisplay implements CampaignEvents, AutoCloseable {
         }
     }
 
+    /**
+     * Whether the process's stderr is a terminal. The bar redraws itself with carriage returns, which
+     * in a pipe or a log file are noise, so it is drawn only on a terminal (JLine asks the OS: isatty
+     * through its native library, else {@code test -t 2}).
+     */
+    static boolean stderrIsTerminal() {
+        for (String provider : new String[] {"jni", "exec"}) {
+            try {
+                return org.jline.terminal.spi.TerminalProvider.load(provider)
+                        .isSystemStream(org.jline.terminal.spi.SystemStream.Error);
+            } catch (Throwable e) {
+                // this provider cannot tell here; try the next
+            }
+        }
+        return false;
+    }
+
     private static int width() {
         try {
             return Math.max(60, Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "120").trim()) - 1);

@@ -3,9 +3,9 @@ package archlab.agent.cli;
 import archlab.agent.campaign.Standings;
 import archlab.knowledge.store.Campaign;
 import archlab.knowledge.store.Experiment;
+import archlab.knowledge.store.StageScores;
 import archlab.knowledge.store.Store;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 /** {@code archlab leaderboard RUN [--top N] [--json]}: the best designs, later stages first. */
 @Command(
         name = "leaderboard",
-        description = "List a campaign's best designs: those that reached a later fidelity stage first, then by fitness.",
+        description = "List a campaign's best designs: those that reached a later fidelity stage first, then by fitness"
+                + " at that stage, each against the baseline at the same stage.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:listed", "1:RUN holds no store or no campaign", "2:usage error"})
 final class LeaderboardCommand implements Callable<Integer> {
@@ -55,15 +56,26 @@ final class LeaderboardCommand implements Callable<Integer> {
                 rows.forEach(e -> a.add(row(e)));
                 out.println(StatusCommand.JSON.writeValueAsString(a));
             } else {
-                out.printf(Locale.ROOT, "%-4s %-22s %-28s %-8s %8s %9s %10s  %s%n", "#", "ID", "NAME", "STAGE", "FITNESS",
-                        "METRIC", "PARAMS", "HYPOTHESIS");
+                out.println("# " + StageScores.RULE);
+                int width = Math.max(4, rows.stream().mapToInt(e -> label(e).length()).max().orElse(4));
+                String format = "%-4s %-" + width + "s %-8s %8s %10s %10s %9s %10s  %-22s %s%n";
+                out.printf(Locale.ROOT, format, "#", "NAME", "STAGE", "FITNESS", "METRIC", "BASELINE", "VS BASE",
+                        "PARAMS", "ID", "HYPOTHESIS");
                 int i = 0;
+                String stage = null;
                 for (Experiment e : rows) {
-                    JsonNode f = Standings.extra(e).path("fitness").path(e.stage());
-                    out.printf(Locale.ROOT, "%-4d %-22s %-28s %-8s %8.4f %9s %10s  %s%n", ++i, e.id(),
-                            clip(e.name(), 28), e.stage(), e.fitness(),
-                            f.has("value") ? String.format(Locale.ROOT, "%.4f", f.get("value").asDouble()) : "-",
-                            e.params() == null ? "-" : String.format(Locale.ROOT, "%,d", e.params()),
+                    if (!java.util.Objects.equals(stage, e.stage())) {
+                        stage = e.stage();
+                        out.println("-- at " + stage + (stage != null && stage.equals(s.stages().get(0))
+                                && s.stages().size() > 1 ? " only (not promoted to a later stage)" : ""));
+                    }
+                    StageScores.Score f = StageScores.of(e.extra()).get(e.stage());
+                    out.printf(Locale.ROOT, format, ++i, label(e), e.stage(), StageScores.number(e.fitness()),
+                            f == null ? "-" : StageScores.number(f.value()),
+                            f == null ? "-" : StageScores.number(f.baseline()),
+                            f == null || f.relative() == null ? "-"
+                                    : String.format(Locale.ROOT, "%+.1f %%", 100 * f.relative()),
+                            e.params() == null ? "-" : String.format(Locale.ROOT, "%,d", e.params()), e.id(),
                             clip(e.hypothesis().title(), 60));
                 }
                 if (rows.isEmpty()) {
@@ -87,6 +99,11 @@ final class LeaderboardCommand implements Callable<Integer> {
         o.put("flops_per_token", e.flopsPerToken());
         o.put("title", e.hypothesis().title());
         return o;
+    }
+
+    /** The name people paste back (whole, never cut), else the id. */
+    static String label(Experiment e) {
+        return e.name() == null || e.name().isBlank() ? e.id() : e.name();
     }
 
     private static String clip(String s, int n) {

@@ -36,7 +36,7 @@ import picocli.CommandLine.Command;
             ConsoleCommand.class,
             BrowseCommand.class,
             WorkerCommand.class,
-            CommandLine.HelpCommand.class,
+            HelpCommand.class,
         },
         exitCodeOnInvalidInput = ExitCodes.USAGE,
         exitCodeOnExecutionException = ExitCodes.INTERNAL,
@@ -68,6 +68,7 @@ public final class Main {
      * default (System.out / System.err).
      */
     public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {
+        System.setProperty("archlab.task-steps", TrainCommand.defaultSteps());
         CommandLine cli = new CommandLine(new Main());
         if (out != null) {
             cli.setOut(out);

@@ -64,7 +64,7 @@ final class ResumeCommand implements Callable<Integer> {
             } else {
                 id = unstarted(store, config, folder);
             }
-            return RunCommand.drive(spec, config, folder, store, id, !noProgress);
+            return RunCommand.drive(spec, config, folder, store, id, !noProgress && CampaignDisplay.stderrIsTerminal());
         }
     }
 

@@ -10,12 +10,16 @@ import archlab.knowledge.store.Campaign;
 import archlab.knowledge.store.CampaignStatus;
 import archlab.knowledge.store.Experiment;
 import archlab.knowledge.store.Store;
+import archlab.sandbox.CheckReport;
+import archlab.sandbox.ModelDefinition;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -78,11 +82,38 @@ final class RunCommand implements Callable<Integer> {
         if (CampaignConfig.LLM.equals(config.policy())) {
             CampaignAssembly.llmConfig(config);
         }
+        checkDefinitions(config);
         RunFolder folder = RunFolder.create(config.output(), config.name(), frozen, LocalDateTime.now());
         PrintWriter err = spec.commandLine().getErr();
         err.println("run folder " + folder.dir());
         try (Store store = open(config, folder)) {
-            return drive(spec, config, folder, store, start(store, config, folder), !noProgress);
+            return drive(spec, config, folder, store, start(store, config, folder), !noProgress && CampaignDisplay.stderrIsTerminal());
+        }
+    }
+
+    /**
+     * The baseline and the seeds must check before anything is created: a campaign whose baseline
+     * does not check would fail at once and leave an empty run folder behind. Each error names its file.
+     */
+    static void checkDefinitions(CampaignConfig config) {
+        List<String> problems = new ArrayList<>();
+        List<CampaignConfig.Definition> all = new ArrayList<>();
+        all.add(config.baseline());
+        all.addAll(config.seeds());
+        for (CampaignConfig.Definition d : all) {
+            if (d == null) {
+                continue;
+            }
+            CheckReport r = ModelDefinition.check(d.source(), d.origin());
+            if (!r.ok()) {
+                String role = d == config.baseline() ? "the baseline " : "the seed ";
+                problems.add(role + d.origin() + " does not check (" + Diagnostics.plural(r.errors().size(), "error")
+                        + "; archlab check " + d.origin() + " shows them all):");
+                r.errors().stream().limit(5).forEach(x -> problems.add("  " + x.render().strip().replace("\n", "\n  ")));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException(String.join("\n", problems));
         }
     }
 

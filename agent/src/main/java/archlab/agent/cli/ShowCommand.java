@@ -7,10 +7,15 @@ import archlab.agent.research.JudgeScore;
 import archlab.knowledge.store.Campaign;
 import archlab.knowledge.store.Evaluation;
 import archlab.knowledge.store.Experiment;
+import archlab.knowledge.store.ExperimentHandles;
+import archlab.knowledge.store.ExperimentQuery;
+import archlab.knowledge.store.Note;
+import archlab.knowledge.store.StageScores;
 import archlab.knowledge.store.Store;
 import archlab.sandbox.ModelDefinition;
 import archlab.sandbox.lang.DefinitionException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
@@ -37,7 +42,7 @@ final class ShowCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN", description = "A run folder, or a JDBC URL of a shared store.")
     String run;
 
-    @Parameters(index = "1", paramLabel = "EXP", description = "An experiment id, or its name within the campaign.")
+    @Parameters(index = "1", paramLabel = "EXP", description = "The experiment: its id, its full name or its short name (e7).")
     String experiment;
 
     @Option(names = "--campaign", paramLabel = "NAME", description = "The campaign, when the store holds several.")
@@ -52,9 +57,12 @@ final class ShowCommand implements Callable<Integer> {
         try (Store store = RunStores.open(run, true)) {
             Campaign c = RunStores.campaign(store, run, campaign);
             Experiment e = store.experiments().find(experiment).filter(x -> x.campaignId().equals(c.id()))
-                    .or(() -> store.experiments().list(archlab.knowledge.store.ExperimentQuery.campaign(c.id())).stream()
-                            .filter(x -> experiment.equals(x.name())).findFirst())
-                    .orElseThrow(() -> new InvalidInputException(run + ": campaign " + c.name() + " has no experiment " + experiment));
+                    .orElseGet(() -> {
+                        List<Experiment> all = store.experiments().list(ExperimentQuery.campaign(c.id()));
+                        return ExperimentHandles.resolve(experiment, all, Experiment::id, Experiment::name)
+                                .orElseThrow(() -> new InvalidInputException(run + ": "
+                                        + ExperimentHandles.notFound(experiment, c.name(), all, Experiment::name)));
+                    });
             Experiment parent = e.parentId() == null ? null : store.experiments().find(e.parentId()).orElse(null);
             String diff = diff(parent, e);
             List<Evaluation> evals = store.evaluations().forExperiment(e.id());
@@ -93,19 +101,53 @@ final class ShowCommand implements Callable<Integer> {
                 if (judge != null) {
                     o.set("judge", StatusCommand.JSON.valueToTree(judge));
                 }
+                List<Note> notes = store.notes().forExperiment(e.id());
+                ArrayNode tags = o.putArray("tags");
+                ArrayNode noted = o.putArray("notes");
+                for (Note n : notes) {
+                    if (n.kind() == Note.Kind.TAG) {
+                        tags.add(n.text());
+                    } else {
+                        noted.addObject().put("text", n.text())
+                                .put("created_at", n.createdAt() == null ? null : n.createdAt().toString());
+                    }
+                }
                 out.println(StatusCommand.JSON.writeValueAsString(o));
             } else {
                 out.printf(Locale.ROOT, "experiment %s%s: %s%n", e.id(), e.name() == null ? "" : " (" + e.name() + ")",
                         e.status().name().toLowerCase(Locale.ROOT));
-                out.println("parent     " + (e.parentId() == null ? "none (a root)" : e.parentId()));
+                out.println("parent     " + (e.parentId() == null ? "none (a root)"
+                        : parent == null || parent.name() == null ? e.parentId() : parent.name() + " (" + e.parentId() + ")"));
+                List<Note> notes = store.notes().forExperiment(e.id());
+                List<String> tags = notes.stream().filter(n -> n.kind() == Note.Kind.TAG).map(Note::text).toList();
+                if (!tags.isEmpty()) {
+                    out.println("tags       " + String.join(", ", tags));
+                }
+                for (Note n : notes) {
+                    if (n.kind() == Note.Kind.NOTE) {
+                        section(out, "note", n.text());
+                    }
+                }
                 section(out, "hypothesis", e.hypothesis().title());
                 section(out, "motivation", e.hypothesis().motivation());
                 section(out, "expected", e.hypothesis().expectedEffect());
-                if (e.fitness() != null) {
-                    out.printf(Locale.ROOT, "fitness    %.4f at stage %s%n", e.fitness(), e.stage());
+                var scores = StageScores.of(e.extra());
+                if (!scores.isEmpty()) {
+                    String first = "fitness    ";
+                    // the latest stage first: that is the one the leaderboard ranks by
+                    List<StageScores.Score> byStage = new java.util.ArrayList<>(scores.values());
+                    java.util.Collections.reverse(byStage);
+                    for (StageScores.Score f : byStage) {
+                        out.printf(Locale.ROOT, "%s%s at %s: %s%n", first, StageScores.number(f.combined()), f.stage(),
+                                f.againstBaseline());
+                        first = "           ";
+                    }
+                } else if (e.fitness() != null) {
+                    out.printf(Locale.ROOT, "fitness    %s at stage %s%n", StageScores.number(e.fitness()), e.stage());
                 }
                 for (Evaluation x : evals) {
-                    out.printf(Locale.ROOT, "  %-8s seed %d  %-7s %s%n", x.stage(), x.seed(), x.status(), x.metrics());
+                    out.printf(Locale.ROOT, "  %-8s seed %d  %-7s %s%n", x.stage(), x.seed(), x.status(),
+                            metrics(StatusCommand.parse(x.metrics())));
                 }
                 if (e.failureKind() != null) {
                     out.println("failure    " + e.failureKind() + ": " + e.failureMessage());
@@ -127,10 +169,10 @@ final class ShowCommand implements Callable<Integer> {
                 }
                 if (e.analysis() != null) {
                     out.println("analysis");
-                    out.println(StatusCommand.JSON.writeValueAsString(StatusCommand.parse(e.analysis())).indent(4).stripTrailing());
+                    out.println(analysis(StatusCommand.parse(e.analysis())).indent(4).stripTrailing());
                 }
                 if (diff != null) {
-                    out.println("diff against parent " + e.parentId());
+                    out.println("diff against parent " + (parent.name() == null ? parent.id() : parent.name()));
                     out.println(diff.indent(4).stripTrailing());
                 }
                 if (e.definition() != null) {
@@ -141,6 +183,45 @@ final class ShowCommand implements Callable<Integer> {
             out.flush();
             return ExitCodes.OK;
         }
+    }
+
+    /** Metrics as people read them: "accuracy 0.9492, loss 0.1860" (numbers by {@link StageScores#number}). */
+    static String metrics(JsonNode m) {
+        if (m == null || !m.isObject() || m.isEmpty()) {
+            return m == null || m.isNull() || m.isEmpty() ? "-" : m.asText();
+        }
+        List<String> parts = new java.util.ArrayList<>();
+        for (var f : m.properties()) {
+            JsonNode v = f.getValue();
+            parts.add(f.getKey() + " " + (v.isNumber() ? StageScores.number(v.asDouble())
+                    : v.isObject() ? "(" + metrics(v) + ")" : v.asText()));
+        }
+        return String.join(", ", parts);
+    }
+
+    /**
+     * The analyst's structured analysis field by field ("results: ..."), lists joined by commas; a
+     * text analysis (an import) as it is.
+     */
+    static String analysis(JsonNode a) {
+        if (!a.isObject()) {
+            return a.asText();
+        }
+        StringBuilder b = new StringBuilder();
+        for (var f : a.properties()) {
+            JsonNode v = f.getValue();
+            String text = v.isArray() ? String.join(", ", java.util.stream.StreamSupport.stream(v.spliterator(), false)
+                    .map(JsonNode::asText).toList()) : v.isValueNode() ? v.asText() : v.toString();
+            if (!text.isBlank()) {
+                b.append(words(f.getKey())).append(": ").append(text.strip().replace("\n", "\n  ")).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    /** "expectationVsReality" → "expectation vs reality", "paper_ids" → "paper ids". */
+    private static String words(String key) {
+        return key.replaceAll("([a-z])([A-Z])", "$1 $2").replace('_', ' ').toLowerCase(Locale.ROOT);
     }
 
     private static void section(PrintWriter out, String label, String text) {

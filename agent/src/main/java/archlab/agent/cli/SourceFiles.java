@@ -10,6 +10,13 @@ import java.nio.file.Path;
 
 /** Reads definition files named on the command line, relative to the user's working directory. */
 final class SourceFiles {
+    /**
+     * The largest definition file read: 1 MiB, as for a campaign's baseline and seeds. Real definitions
+     * are a few kilobytes; checking the size first answers a 50 MB file at once instead of after
+     * parsing it for half a minute and gigabytes of memory.
+     */
+    static final long MAX_BYTES = 1 << 20;
+
     private SourceFiles() {
     }
 
@@ -19,6 +26,10 @@ final class SourceFiles {
             throw new InvalidInputException(file + ": is a directory, not a definition file");
         }
         try {
+            if (Files.isRegularFile(file) && Files.size(file) > MAX_BYTES) {
+                throw new InvalidInputException(String.format(java.util.Locale.ROOT,
+                        "%s: %,d bytes; a definition file may have at most %,d (1 MiB)", file, Files.size(file), MAX_BYTES));
+            }
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new InvalidInputException(file + ": no such file");

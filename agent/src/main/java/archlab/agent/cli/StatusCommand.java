@@ -1,15 +1,19 @@
 package archlab.agent.cli;
 
 import archlab.agent.campaign.Standings;
+import archlab.knowledge.store.BudgetUse;
 import archlab.knowledge.store.Campaign;
 import archlab.knowledge.store.Experiment;
 import archlab.knowledge.store.ExperimentStatus;
+import archlab.knowledge.store.StageScores;
 import archlab.knowledge.store.Store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -54,6 +58,8 @@ final class StatusCommand implements Callable<Integer> {
                 o.put("policy", c.policy());
                 o.set("budgets", parse(c.budgets()));
                 o.set("spend", parse(c.spend()));
+                ArrayNode over = o.putArray("over_budget");
+                BudgetUse.of(c.budgets(), c.spend()).stream().filter(BudgetUse.Line::over).forEach(l -> over.add(l.what()));
                 ObjectNode counts = o.putObject("counts");
                 for (ExperimentStatus st : ExperimentStatus.values()) {
                     counts.put(st.name().toLowerCase(Locale.ROOT), s.count(st));
@@ -73,7 +79,13 @@ final class StatusCommand implements Callable<Integer> {
             } else {
                 out.printf(Locale.ROOT, "campaign %s (%s): %s, policy %s%n", c.name(), c.id(),
                         c.status().name().toLowerCase(Locale.ROOT), c.policy());
-                out.printf(Locale.ROOT, "budget   %s%nspent    %s%n", c.budgets(), c.spend());
+                List<BudgetUse.Line> budget = BudgetUse.of(c.budgets(), c.spend());
+                for (int i = 0; i < budget.size(); i++) {
+                    out.println((i == 0 ? "budget   " : "         ") + budget.get(i).text());
+                }
+                if (budget.isEmpty()) {
+                    out.println("budget   no limits");
+                }
                 StringBuilder counts = new StringBuilder();
                 for (ExperimentStatus st : ExperimentStatus.values()) {
                     long n = s.count(st);
@@ -88,9 +100,17 @@ final class StatusCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "llm      %d calls, %d tokens in, %d out, cost %.4f%n", s.llm().calls(),
                         s.llm().tokensIn(), s.llm().tokensOut(), s.llm().cost());
                 Experiment b = s.best().orElse(null);
-                out.println(b == null ? "best     none yet"
-                        : String.format(Locale.ROOT, "best     %s (%s) fitness %.4f at stage %s", b.name() == null ? b.id() : b.name(),
-                        b.id(), b.fitness(), b.stage()));
+                if (b == null) {
+                    out.println("best     none yet");
+                } else {
+                    out.printf(Locale.ROOT, "best     %s (%s) fitness %s at stage %s%n", LeaderboardCommand.label(b),
+                            b.id(), StageScores.number(b.fitness()), b.stage());
+                    StageScores.Score f = StageScores.of(b.extra()).get(b.stage());
+                    if (f != null) {
+                        out.println("         " + f.againstBaseline());
+                    }
+                    out.println("         (" + StageScores.RULE + ")");
+                }
             }
             out.flush();
             return ExitCodes.OK;

@@ -68,7 +68,9 @@ final class TrainCommand implements Callable<Integer> {
             description = "The task: mqar, charlm or selective_copy (or a plugin task's name).")
     String task;
 
-    @Option(names = "--steps", paramLabel = "N", description = "Training steps (default: the task's, e.g. 2000 for mqar).")
+    // The defaults come from the tasks themselves (Main sets the property), so the help cannot drift from the code.
+    @Option(names = "--steps", paramLabel = "N",
+            description = "Training steps (default: the task's own: ${sys:archlab.task-steps:-see docs/tasks.md}).")
     Integer steps;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seeds the weights and the data (default: 0).")
@@ -108,6 +110,19 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Do not draw the progress bar on stderr.")
     boolean noProgress;
 
+    /** "mqar 4000, charlm 300, ...": each built-in task's default number of steps, for the help. */
+    static String defaultSteps() {
+        List<String> parts = new java.util.ArrayList<>();
+        for (String name : Tasks.builtInNames()) {
+            try {
+                parts.add(name + " " + Tasks.create(name, java.util.Map.of()).defaultSteps());
+            } catch (RuntimeException e) {
+                // a task that needs options to exist has no default to show
+            }
+        }
+        return String.join(", ", parts);
+    }
+
     @Override
     public Integer call() throws JsonProcessingException {
         PrintWriter out = spec.commandLine().getOut();
@@ -143,7 +158,7 @@ final class TrainCommand implements Callable<Integer> {
             });
         }
         try (Sandbox sandbox = builder.build();
-             Progress progress = noProgress ? null : new Progress(err, config.steps())) {
+             Progress progress = noProgress ? null : new Progress(err, config.steps(), CampaignDisplay.stderrIsTerminal())) {
             result = sandbox.evaluate(request, progress != null ? progress : ProgressListener.NONE);
         }
         return report(result, out, err);
@@ -316,7 +331,7 @@ final class TrainCommand implements Callable<Integer> {
         private volatile int steps;
         private volatile double trainSeconds;
 
-        Progress(PrintWriter err, int steps) {
+        Progress(PrintWriter err, int steps, boolean terminal) {
             this.steps = steps;
             this.bar = new ProgressBarBuilder()
                     .setTaskName("train")
@@ -324,7 +339,7 @@ final class TrainCommand implements Callable<Integer> {
                     .setStyle(ProgressBarStyle.ASCII)
                     .setUpdateIntervalMillis(200)
                     .setEtaFunction(state -> eta())
-                    .setConsumer(new Line(err, width()))
+                    .setConsumer(new Line(err, width(), terminal))
                     .build();
             bar.setExtraMessage("starting a worker");
         }
@@ -365,14 +380,21 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** Draws the bar on one line of a PrintWriter: a carriage return, the bar; a newline at the end. */
+    /**
+     * Draws the bar on one line of a PrintWriter: a carriage return, the bar; a newline at the end. On
+     * a stderr that is no terminal (a pipe, a log file) carriage returns are noise: only the last state
+     * is printed, once, at the end.
+     */
     private static final class Line implements ProgressBarConsumer {
         private final PrintWriter err;
         private final int width;
+        private final boolean terminal;
+        private volatile String last;
 
-        Line(PrintWriter err, int width) {
+        Line(PrintWriter err, int width, boolean terminal) {
             this.err = err;
             this.width = width;
+            this.terminal = terminal;
         }
 
         @Override
@@ -382,19 +404,29 @@ final class TrainCommand implements Callable<Integer> {
 
         @Override
         public void accept(String rendered) {
+            String line = rendered.length() > width ? rendered.substring(0, width) : rendered;
+            if (!terminal) {
+                last = line;
+                return;
+            }
             err.print('\r');
-            err.print(rendered.length() > width ? rendered.substring(0, width) : rendered);
+            err.print(line);
             err.flush();
         }
 
         @Override
         public void clear() {
-            err.print('\r' + " ".repeat(width) + '\r');
-            err.flush();
+            if (terminal) {
+                err.print('\r' + " ".repeat(width) + '\r');
+                err.flush();
+            }
         }
 
         @Override
         public void close() {
+            if (!terminal && last != null) {
+                err.print(last);
+            }
             err.println();
             err.flush();
         }

@@ -5,8 +5,11 @@ import archlab.agent.campaign.Standings;
 import archlab.knowledge.store.Campaign;
 import archlab.knowledge.store.Directive;
 import archlab.knowledge.store.Experiment;
+import archlab.knowledge.store.ExperimentHandles;
 import archlab.knowledge.store.ExperimentQuery;
 import archlab.knowledge.store.ExperimentStatus;
+import archlab.knowledge.store.Note;
+import archlab.knowledge.store.StageScores;
 import archlab.knowledge.store.Store;
 import archlab.tools.DefinitionChecker;
 import archlab.tools.ExperimentInspector;
@@ -18,8 +21,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The console's answers without an LLM: templated from the store, for the questions people ask a
@@ -29,7 +30,6 @@ import java.util.regex.Pattern;
  */
 final class CampaignAnswers {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern HANDLE = Pattern.compile("#?e?(\\d+)");
     static final int MAX_LISTED = 12;
     static final int DIFF_LINES = 16;
 
@@ -48,25 +48,13 @@ final class CampaignAnswers {
      * its id. Unknown handles are a {@link ConsoleException} that says what exists.
      */
     Experiment find(String handle) {
-        String h = handle.strip();
-        Matcher m = HANDLE.matcher(h);
         List<Experiment> all = store.experiments().list(ExperimentQuery.campaign(campaignId));
-        for (Experiment e : all) {
-            if (e.id().equals(h) || h.equals(e.name())) {
-                return e;
-            }
-        }
-        if (m.matches()) {
-            String prefix = "e" + Integer.parseInt(m.group(1));
-            for (Experiment e : all) {
-                if (e.name() != null && (e.name().equals(prefix) || e.name().startsWith(prefix + "-"))) {
-                    return e;
-                }
-            }
-        }
-        int last = all.stream().mapToInt(CampaignAnswers::number).max().orElse(0);
-        throw new ConsoleException("no experiment " + h + " in this campaign" + (last == 0 ? " (it has none yet)"
-                : "; experiments are numbered e1 to e" + last + " (see /status or /best)"));
+        return ExperimentHandles.resolve(handle, all, Experiment::id, Experiment::name).orElseThrow(() -> {
+            long last = ExperimentHandles.highestNumber(all, Experiment::name);
+            return new ConsoleException("no experiment " + handle.strip() + " in this campaign"
+                    + (last == 0 ? " (it has none yet)"
+                    : "; experiments are numbered e1 to e" + last + " (see /status or /best)"));
+        });
     }
 
     String best() {
@@ -80,11 +68,9 @@ final class CampaignAnswers {
         StringBuilder b = new StringBuilder();
         b.append("Best so far: ").append(label(e)).append(e.stage() == null ? "" : " at " + e.stage())
                 .append(String.format(Locale.ROOT, ", fitness %.3f", e.fitness())).append('\n');
-        JsonNode score = score(e, e.stage());
-        if (score != null) {
-            b.append(String.format(Locale.ROOT, "  %s %.4f against the baseline's %.4f (%+.1f %%)%n",
-                    score.path("metric").asText(), score.path("value").asDouble(), score.path("baseline").asDouble(),
-                    100 * score.path("relative").asDouble()));
+        StageScores.Score against = StageScores.of(e.extra()).get(e.stage());
+        if (against != null) {
+            b.append("  ").append(against.againstBaseline()).append('\n');
         }
         appendHypothesis(b, e);
         JsonNode a = analysis(e);
@@ -98,7 +84,7 @@ final class CampaignAnswers {
             b.append("  next: ");
             List<String> next = new ArrayList<>();
             for (Experiment r : st.ranked().subList(1, Math.min(4, st.ranked().size()))) {
-                next.add(String.format(Locale.ROOT, "%s %.3f", r.name(), r.fitness()));
+                next.add(String.format(Locale.ROOT, "%s %.3f at %s", r.name(), r.fitness(), r.stage()));
             }
             b.append(String.join(", ", next)).append('\n');
         }
@@ -107,7 +93,57 @@ final class CampaignAnswers {
 
     String show(String handle) {
         Experiment e = find(handle);
-        return ExperimentInspector.report(e).render(true);
+        return ExperimentInspector.report(e).render(true) + notesText(e);
+    }
+
+    /** "tags: keep, needs-seeds" and the notes, oldest first; empty without any. */
+    String notesText(Experiment e) {
+        List<Note> notes = store.notes().forExperiment(e.id());
+        StringBuilder b = new StringBuilder();
+        List<String> tags = notes.stream().filter(n -> n.kind() == Note.Kind.TAG).map(Note::text).toList();
+        if (!tags.isEmpty()) {
+            b.append("\ntags: ").append(String.join(", ", tags));
+        }
+        for (Note n : notes) {
+            if (n.kind() == Note.Kind.NOTE) {
+                b.append("\nnote (").append(n.createdAt() == null ? "" : n.createdAt().toString().substring(0, 16)
+                        .replace('T', ' ')).append("): ").append(n.text());
+            }
+        }
+        return b.toString();
+    }
+
+    String note(String handle, String text) {
+        Experiment e = find(handle);
+        String problem = Note.problem(Note.Kind.NOTE, text);
+        if (problem != null) {
+            throw new ConsoleException(problem);
+        }
+        store.notes().add(Note.note(e.id(), campaignId, text));
+        return "noted on " + label(e) + "; /show " + shortOrId(e) + " shows it";
+    }
+
+    String tag(String handle, String tag) {
+        Experiment e = find(handle);
+        String problem = Note.problem(Note.Kind.TAG, tag);
+        if (problem != null) {
+            throw new ConsoleException(problem);
+        }
+        store.notes().add(Note.tag(e.id(), campaignId, tag));
+        List<String> tags = store.notes().forExperiment(e.id()).stream().filter(n -> n.kind() == Note.Kind.TAG)
+                .map(Note::text).toList();
+        return label(e) + " tagged: " + String.join(", ", tags);
+    }
+
+    String untag(String handle, String tag) {
+        Experiment e = find(handle);
+        return store.notes().removeTag(e.id(), tag) ? "removed tag " + tag.strip() + " from " + label(e)
+                : label(e) + " has no tag " + tag.strip();
+    }
+
+    private static String shortOrId(Experiment e) {
+        String s = ExperimentHandles.shortName(e.name());
+        return s == null ? e.id() : s;
     }
 
     String why(String handle) {
@@ -130,22 +166,23 @@ final class CampaignAnswers {
         if (e.failureKind() != null) {
             b.append("  failure: ").append(e.failureKind()).append(": ").append(clip(e.failureMessage(), 600)).append('\n');
         }
-        JsonNode score = score(e, e.stage());
-        if (score != null) {
-            b.append(String.format(Locale.ROOT, "  %s %.4f against the baseline's %.4f (%+.1f %%)%n",
-                    score.path("metric").asText(), score.path("value").asDouble(), score.path("baseline").asDouble(),
-                    100 * score.path("relative").asDouble()));
+        StageScores.Score against = StageScores.of(e.extra()).get(e.stage());
+        if (against != null) {
+            b.append("  ").append(against.againstBaseline()).append('\n');
         }
         Experiment parent = e.parentId() == null ? null : store.experiments().find(e.parentId()).orElse(null);
         JsonNode ps = parent == null ? null : score(parent, e.stage());
-        if (score != null && ps != null) {
-            b.append(String.format(Locale.ROOT, "  against its parent %s: %.4f → %.4f%n", parent.name(),
-                    ps.path("value").asDouble(), score.path("value").asDouble()));
+        if (against != null && against.value() != null && ps != null) {
+            b.append(String.format(Locale.ROOT, "  against its parent %s at %s: %s → %s%n", parent.name(), e.stage(),
+                    StageScores.number(ps.path("value").asDouble()), StageScores.number(against.value())));
         }
         appendHypothesis(b, e);
         JsonNode a = analysis(e);
         for (String field : List.of("expectation_vs_reality", "explanation", "insight")) {
-            String v = a.path(field).asText("");
+            // the analyst writes camelCase keys (expectationVsReality); imports may use snake_case
+            String camel = java.util.regex.Pattern.compile("_(.)").matcher(field)
+                    .replaceAll(m -> m.group(1).toUpperCase(Locale.ROOT));
+            String v = a.path(field).asText(a.path(camel).asText(""));
             if (!v.isBlank()) {
                 b.append("  ").append(field.replace('_', ' ')).append(": ").append(clip(v, 500)).append('\n');
             }
@@ -165,7 +202,9 @@ final class CampaignAnswers {
         Experiment a = find(first);
         Experiment b = find(second);
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%-18s %-28s %-28s%n", "", clip(a.name(), 28), clip(b.name(), 28)));
+        // full names above (they paste back), short names as the column heads
+        out.append("A  ").append(label(a)).append('\n').append("B  ").append(label(b)).append('\n');
+        out.append(String.format(Locale.ROOT, "%-18s %-28s %-28s%n", "", column(a, "A"), column(b, "B")));
         row(out, "status", a.status().dbValue() + (a.stage() == null ? "" : " at " + a.stage()),
                 b.status().dbValue() + (b.stage() == null ? "" : " at " + b.stage()));
         row(out, "fitness", number(a.fitness()), number(b.fitness()));
@@ -220,9 +259,9 @@ final class CampaignAnswers {
                 .append(idea.strip()).append("\": ").append(done).append(" done, ").append(failed).append(" failed, ")
                 .append(hits.size() - done - failed).append(" other\n");
         hits.sort(Comparator.comparing((Experiment e) -> e.fitness() == null ? Double.NEGATIVE_INFINITY : e.fitness())
-                .reversed().thenComparing(CampaignAnswers::number));
+                .reversed().thenComparing(Experiment::createdAt, Comparator.nullsLast(Comparator.naturalOrder())));
         for (Experiment e : hits.subList(0, Math.min(MAX_LISTED, hits.size()))) {
-            b.append(String.format(Locale.ROOT, "  %-40s %-8s %s%s%n", clip(e.name(), 40), e.status().dbValue(),
+            b.append(String.format(Locale.ROOT, "  %-40s %-8s %s%s%n", e.name() == null ? e.id() : e.name(), e.status().dbValue(),
                     e.fitness() == null ? "" : String.format(Locale.ROOT, "fitness %.3f", e.fitness()),
                     e.failureKind() == null ? "" : " " + e.failureKind()));
         }
@@ -268,11 +307,16 @@ final class CampaignAnswers {
         StringBuilder b = new StringBuilder("Budget (spent / limit):\n");
         long experiments = spend.path("experiments").asLong(0);
         b.append("  experiments  ").append(experiments).append(" / ")
-                .append(limit == null || limit.experiments() == null ? "no limit" : limit.experiments()).append('\n');
+                .append(limit == null || limit.experiments() == null ? "no limit" : limit.experiments())
+                .append(limit != null && limit.experiments() != null && experiments > limit.experiments() ? "  OVER" : "")
+                .append('\n');
         double wall = spend.path("wall_s").asDouble(0);
-        b.append(String.format(Locale.ROOT, "  wall clock   %.1f min / %s%n", wall / 60,
+        // a step that started before the limit runs to its end, so the wall clock can be overspent: say so
+        b.append(String.format(Locale.ROOT, "  wall clock   %.1f min / %s%s%n", wall / 60,
                 limit == null || limit.wallClock() == null ? "no limit"
-                        : String.format(Locale.ROOT, "%.1f min", limit.wallClock().toSeconds() / 60.0)));
+                        : String.format(Locale.ROOT, "%.1f min", limit.wallClock().toSeconds() / 60.0),
+                limit != null && limit.wallClock() != null && wall > limit.wallClock().toSeconds()
+                        ? String.format(Locale.ROOT, "  OVER by %.0f s", wall - limit.wallClock().toSeconds()) : ""));
         var llm = st.llm();
         b.append("  LLM tokens   ").append(llm == null ? 0 : llm.tokensIn() + llm.tokensOut()).append(" / ")
                 .append(limit == null || limit.tokens() == null ? "no limit" : limit.tokens()).append('\n');
@@ -313,14 +357,15 @@ final class CampaignAnswers {
 
     // ---------------------------------------------------------------- pieces
 
+    /** A column head: the short name ({@code e12}), else the letter. */
+    private static String column(Experiment e, String letter) {
+        String s = ExperimentHandles.shortName(e.name());
+        return s == null ? letter : letter + " " + s;
+    }
+
     /** "e12-delta-rule (exp-...)". */
     static String label(Experiment e) {
         return (e.name() == null ? e.id() : e.name()) + " (" + e.id() + ")";
-    }
-
-    static int number(Experiment e) {
-        Matcher m = Pattern.compile("e(\\d+)(?:-.*)?").matcher(e.name() == null ? "" : e.name());
-        return m.matches() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     /** The fitness record of {@code e} at {@code stage}, or null. */

@@ -4,7 +4,6 @@ import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
-import org.jline.reader.impl.completer.StringsCompleter;
 import org.jline.terminal.Terminal;
 
 import java.time.Duration;
@@ -15,11 +14,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The chat-style terminal front end of a {@link ConsoleSession}, on JLine: a prompt with history and
- * completion of the slash commands, and the campaign's news printed above the prompt as it lands.
+ * completion of the slash commands and of experiment names where a command takes one, and the campaign's news printed above the prompt as it lands.
  */
 public final class Console {
-    private static final List<String> COMMANDS = List.of("/best", "/show", "/why", "/compare", "/tried", "/status",
-            "/budget", "/directives", "/focus", "/avoid", "/prune", "/pin", "/unpin", "/inject", "/try", "/workers",
+    static final List<String> COMMANDS = List.of("/best", "/show", "/why", "/compare", "/tried", "/status",
+            "/budget", "/directives", "/note", "/tag", "/untag", "/focus", "/avoid", "/prune", "/pin", "/unpin", "/inject", "/try", "/workers",
             "/seeds", "/pause", "/resume", "/stop", "/revoke", "/help", "/quit");
 
     private Console() {
@@ -32,7 +31,7 @@ public final class Console {
     public static void run(ConsoleSession session, Terminal terminal, String greeting, LiveFeedSource feed,
                            Duration every) {
         LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("archlab")
-                .completer(new StringsCompleter(COMMANDS)).build();
+                .completer(new ConsoleCompleter(COMMANDS, session::experimentNames)).build();
         ScheduledExecutorService ticker = null;
         if (feed != null && every != null) {
             ticker = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -40,6 +40,9 @@ public final class ConsoleSession {
               /status                    what is running now
               /budget                    spend against the limits
               /directives                the directives and their effect so far
+            Notes (kept in the store, shown by /show, the CLI and the browser, exported)
+              /note N TEXT               a note on experiment N
+              /tag N TAG  |  /untag N TAG   a one-word tag (keep, needs-seeds, ...) on N, or off it
             Steering (applied at the campaign's next step boundary, kept across resume)
               /focus IDEA                the planner prefers an op, block, design move or theme
               /avoid IDEA                no later proposal that uses or names it is trained
@@ -92,6 +95,12 @@ public final class ConsoleSession {
         }
     }
 
+    /** The campaign's experiment names (the id where one has none), oldest first: what tab completion offers. */
+    public List<String> experimentNames() {
+        return store.experiments().summaries(campaignId, null).stream()
+                .map(e -> e.name() == null || e.name().isBlank() ? e.id() : e.name()).toList();
+    }
+
     public boolean over() {
         return over;
     }
@@ -141,6 +150,19 @@ public final class ConsoleSession {
             case "/tried" -> new Reply(answers.tried(rest(args, "/tried IDEA")), false);
             case "/status" -> new Reply(answers.status(), false);
             case "/directives" -> new Reply(answers.directives(), false);
+            case "/note" -> {
+                if (args.size() < 2) {
+                    throw new ConsoleException("usage: /note N TEXT, for example /note e7 recall jumps after step 300");
+                }
+                yield new Reply(answers.note(args.get(0), String.join(" ", args.subList(1, args.size()))), false);
+            }
+            case "/tag", "/untag" -> {
+                if (args.size() != 2) {
+                    throw new ConsoleException("usage: " + name + " N TAG, for example " + name + " e7 keep");
+                }
+                yield new Reply(name.equals("/tag") ? answers.tag(args.get(0), args.get(1))
+                        : answers.untag(args.get(0), args.get(1)), false);
+            }
             case "/budget" -> args.isEmpty() ? new Reply(answers.budget(), false) : steer(text, steering(name, args));
             default -> {
                 if (!STEERING.contains(name)) {

@@ -128,8 +128,9 @@ public final class CampaignReport {
         md.append("![Training loss of the top designs](figures/curves.png)\n\n");
 
         md.append("## Top designs\n\n");
-        md.append("| # | experiment | stage | fitness | ").append(metric).append(" | vs baseline | params | hypothesis |\n");
-        md.append("|---|---|---|---|---|---|---|---|\n");
+        md.append("| # | experiment | stage | fitness | ").append(metric)
+                .append(" | baseline at that stage | vs baseline | params | hypothesis |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|\n");
         int rank = 0;
         for (Experiment e : s.ranked()) {
             if (++rank > TOP) {
@@ -139,14 +140,15 @@ public final class CampaignReport {
             md.append("| ").append(rank).append(" | ").append(label(e)).append(" (`").append(e.id()).append("`) | ")
                     .append(e.stage()).append(" | ").append(fmt(e.fitness())).append(" | ")
                     .append(f.has("value") ? fmt(f.get("value").asDouble()) : "").append(" | ")
+                    .append(f.has("baseline") ? fmt(f.get("baseline").asDouble()) : "").append(" | ")
                     .append(f.has("relative") ? String.format(Locale.ROOT, "%+.1f %%", 100 * f.get("relative").asDouble()) : "")
                     .append(" | ").append(e.params() == null ? "" : String.format(Locale.ROOT, "%,d", e.params()))
                     .append(" | ").append(cell(e.hypothesis().title())).append(" |\n");
         }
         if (rank == 0) {
-            md.append("| | none yet | | | | | | |\n");
+            md.append("| | none yet | | | | | | | |\n");
         }
-        md.append('\n');
+        md.append("\nRanked as the leaderboard ranks: ").append(archlab.knowledge.store.StageScores.RULE).append(".\n\n");
 
         llmSection(md, s, store);
 

@@ -165,7 +165,25 @@ class BrowseChromiumTest {
         wait.until(ExpectedConditions.presenceOfElementLocated(By.id("diff")));
         assertThat(driver.findElements(By.cssSelector("#diff .add"))).isNotEmpty();
         assertThat(driver.findElements(By.cssSelector("#graph-diff li"))).isNotEmpty();
-        assertThat(driver.findElements(By.cssSelector("#curves svg path.series-line"))).hasSize(2);
+        // results lead: fitness against the baseline at each stage, then the held-out and loss curves
+        assertThat(driver.findElement(By.cssSelector("main h2")).getText()).isEqualTo("Results");
+        assertThat(driver.findElement(By.id("stage-scores")).getText()).contains("baseline at this stage", "verify");
+        assertThat(driver.findElements(By.cssSelector("#held-out-curve svg path.series-line"))).hasSize(2);
+        assertThat(driver.findElements(By.cssSelector("#loss-curve svg path.series-line"))).hasSize(2);
+        // the log option redraws the curves on a log axis
+        driver.findElement(By.id("log-scale")).click();
+        wait.until(ExpectedConditions.urlContains("log=1"));
+        assertThat(driver.findElement(By.id("held-out-curve")).getText()).contains("log scale");
+        driver.findElement(By.id("linear-scale")).click();
+        wait.until(ExpectedConditions.not(ExpectedConditions.urlContains("log=1")));
+        // the architecture: blocks nested and folded; a closed box opens on a click
+        WebElement outline = driver.findElement(By.id("block-outline"));
+        assertThat(outline.getText()).contains("layer", "×2", "mixer");
+        WebElement closed = outline.findElements(By.cssSelector("details.block:not([open])")).get(0);
+        closed.findElement(By.tagName("summary")).click();
+        assertThat(closed.getDomAttribute("open")).isNotNull();
+        // every op as a graph, constants folded, behind a summary
+        driver.findElement(By.cssSelector("#op-graph > summary")).click();
         assertThat(driver.findElements(By.cssSelector("#arch-graph g.op"))).hasSizeGreaterThan(10);
         assertThat(driver.findElement(By.id("llm-calls")).getText()).contains("qwen-test");
         assertThat(driver.findElement(By.id("definition")).findElements(By.cssSelector(".k"))).isNotEmpty();
@@ -181,6 +199,69 @@ class BrowseChromiumTest {
         open("/c/" + c + "/e/" + fx.xssId());
         assertThat(driver.findElement(By.id("hypothesis")).getText()).contains(BrowseFixture.XSS);
         assertThatThrownBy(() -> driver.switchTo().alert()).isInstanceOf(org.openqa.selenium.NoAlertPresentException.class);
+    }
+
+    @Test
+    @Order(4)
+    void experimentsTickedInTheTableOverlayAndCompare() throws IOException {
+        String c = fx.campaignId();
+        // the fixture's resized designs (all with curves), not the one the live test adds
+        open("/c/" + c + "/experiments?sort=fitness&q=resize");
+        List<WebElement> boxes = driver.findElements(By.cssSelector("#experiments input[name=e]"));
+        boxes.get(0).click();
+        boxes.get(1).click();
+        driver.findElement(By.id("pair-picked")).click();
+        wait.until(ExpectedConditions.urlContains("/pair?"));
+        assertThat(driver.findElement(By.id("pair-table")).getText()).contains("fitness at", "against the baseline");
+        assertThat(driver.findElements(By.cssSelector("#pair-curves-loss svg path.series-line"))).hasSize(2);
+        assertThat(driver.findElements(By.cssSelector("#pair-diff .add, #pair-diff .del"))).isNotEmpty();
+        shot("pair");
+
+        // the fixture's resized designs (all with curves), not the one the live test adds
+        open("/c/" + c + "/experiments?sort=fitness&q=resize");
+        boxes = driver.findElements(By.cssSelector("#experiments input[name=e]"));
+        for (int i = 0; i < 4; i++) {
+            boxes.get(i).click();
+        }
+        driver.findElement(By.id("overlay-picked")).click();
+        wait.until(ExpectedConditions.urlContains("/curves?"));
+        assertThat(driver.findElement(By.tagName("h1")).getText()).isEqualTo("Curves of 4 experiments");
+        assertThat(driver.findElements(By.cssSelector("#overlay-held-out svg path.series-line"))).hasSize(4);
+        // smoothing and a log axis, redrawn from the form
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("smooth"))).selectByValue("0.8");
+        driver.findElement(By.id("log")).click();
+        driver.findElement(By.id("redraw")).click();
+        wait.until(ExpectedConditions.urlContains("smooth=0.8"));
+        assertThat(driver.findElement(By.id("overlay-loss")).getText()).contains("smoothed 0.80", "log scale");
+        assertThat(driver.findElements(By.cssSelector("#overlay-loss svg path.series-line"))).hasSize(4);
+        shot("overlay");
+
+        // the column chooser: add the primary metric and the design move, drop the hypothesis
+        open("/c/" + c + "/experiments");
+        driver.findElement(By.cssSelector("#column-chooser > summary")).click();
+        driver.findElement(By.cssSelector("#column-chooser input[value=metric]")).click();
+        driver.findElement(By.cssSelector("#column-chooser input[value=move]")).click();
+        driver.findElement(By.cssSelector("#column-chooser input[value=hypothesis]")).click();
+        driver.findElement(By.id("apply-filters")).click();
+        wait.until(ExpectedConditions.urlContains("cols="));
+        String head = driver.findElement(By.cssSelector("#experiments thead")).getText();
+        assertThat(head).contains("primary metric", "design move").doesNotContain("hypothesis");
+        // a sort keeps the chosen columns
+        driver.findElement(By.cssSelector("#experiments thead a[data-sort=fitness]")).click();
+        wait.until(ExpectedConditions.urlContains("sort=fitness"));
+        assertThat(driver.findElement(By.cssSelector("#experiments thead")).getText()).contains("design move");
+        shot("columns");
+
+        // a tag and a note from the experiment page's form
+        open("/c/" + c + "/e/" + fx.bestId());
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("note-kind"))).selectByValue("tag");
+        driver.findElement(By.id("note-text")).sendKeys("keep");
+        driver.findElement(By.id("note-add")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#notes .tags"), "keep"));
+        driver.findElement(By.id("note-text")).sendKeys("recall jumps late; give it more steps");
+        driver.findElement(By.id("note-add")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#notes .note-list"),
+                "recall jumps late"));
     }
 
     @Test

@@ -109,7 +109,13 @@ final class BrowseFixture {
                         failed = id;
                     } else {
                         double f = 0.45 + 0.1 * rnd.nextDouble() + (n == 8 ? 0.1 : 0);
-                        b.status(ExperimentStatus.DONE).stage(n == 8 ? "verify" : "explore").fitness(f)
+                        String stage = n == 8 ? "verify" : "explore";
+                        double accuracy = 0.2 + f / 3;
+                        // the fitness parts a campaign keeps: the metric against the baseline at the same stage
+                        b.extra(String.format(Locale.ROOT, "{\"role\":\"child\",\"move\":\"resize\",\"fitness\":{"
+                                + "\"%s\":{\"metric\":\"accuracy\",\"value\":%.4f,\"baseline\":0.27,"
+                                + "\"relative\":%.4f,\"combined\":%.6f}}}", stage, accuracy, accuracy / 0.27 - 1, f));
+                        b.status(ExperimentStatus.DONE).stage(stage).fitness(f)
                                 .metrics(String.format(Locale.ROOT, "{\"mqar\":{\"accuracy\":%.4f,\"loss\":%.4f}}",
                                         0.2 + f / 3, 2.2 - f))
                                 .curves(curvesJson(4.0, 2.2 - f, rnd)).wallSeconds(3 + rnd.nextDouble() * 4)
@@ -220,7 +226,13 @@ final class BrowseFixture {
         StringBuilder b = new StringBuilder("[");
         for (int s = 0; s <= 100; s += 10) {
             double loss = end + (start - end) * Math.exp(-s / 25.0) + 0.02 * rnd.nextDouble();
-            b.append(s == 0 ? "" : ",").append(String.format(Locale.ROOT, "{\"step\":%d,\"loss\":%.4f}", Math.max(1, s), loss));
+            b.append(s == 0 ? "" : ",").append(String.format(Locale.ROOT, "{\"step\":%d,\"loss\":%.4f", Math.max(1, s), loss));
+            if (s > 0 && s % 20 == 0) {
+                // held-out points every 20 steps, as the trainer records them
+                b.append(String.format(Locale.ROOT, ",\"eval\":{\"loss\":%.4f,\"accuracy\":%.4f}", loss + 0.05,
+                        Math.min(1, 0.1 + s / 150.0)));
+            }
+            b.append('}');
         }
         return b.append(']').toString();
     }

@@ -3,6 +3,7 @@ package archlab.agent.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import archlab.knowledge.store.Store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -167,14 +168,204 @@ class BrowseServerTest {
     }
 
     @Test
+    void shortNamesAndFullNamesWorkInUrlsAsIdsDo() throws Exception {
+        // fx-01 is named e2-d32-h2-l1 (the baseline is e1)
+        for (String handle : List.of("fx-01", "e2-d32-h2-l1", "e2", "2")) {
+            assertThat(api("/api/c/" + c + "/experiments/" + handle).path("id").asText()).as(handle).isEqualTo("fx-01");
+            HttpResponse<String> page = get("/c/" + c + "/e/" + handle);
+            assertThat(page.statusCode()).as(handle).isEqualTo(200);
+            assertThat(page.body()).contains("data-experiment=\"fx-01\"");
+            assertThat(get("/c/" + c + "/tree?focus=" + handle).body()).contains("e2-d32-h2-l1");
+        }
+        HttpResponse<String> miss = get("/api/c/" + c + "/experiments/e99999999999999999999");
+        assertThat(miss.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(miss.body()).path("error").asText())
+                .contains("no experiment e99999999999999999999", "short name e1 to e13");
+    }
+
+    @Test
+    void theExperimentPageLeadsWithResultsAndDrawsBlocksNotAFlatGraph() throws Exception {
+        String html = get("/c/" + c + "/e/" + fx.bestId()).body();
+        List<String> order = List.of("id=\"results\"", "id=\"stage-scores\"", "id=\"evaluations\"", "id=\"curves\"",
+                "id=\"held-out-curve\"", "id=\"hypothesis\"", "id=\"graph-section\"", "id=\"definition-section\"",
+                "id=\"diff-section\"");
+        int at = -1;
+        for (String mark : order) {
+            int next = html.indexOf(mark);
+            assertThat(next).as(mark + " after the one before").isGreaterThan(at);
+            at = next;
+        }
+        assertThat(html).contains("Held-out accuracy during training", "baseline at this stage", "id=\"log-scale\"");
+        // the block outline: the model, its layers folded into one box, constants folded into their users
+        assertThat(html).contains("id=\"block-outline\"", "<b>layer</b> <span class=\"copies\">×", "<b>mixer</b>",
+                "<span class=\"const\">1</span>").doesNotContain("<code>const");
+        assertThat(html.indexOf("id=\"block-outline\"")).isLessThan(html.indexOf("id=\"op-graph\""));
+        String log = get("/c/" + c + "/e/" + fx.bestId() + "?log=1").body();
+        assertThat(log).contains("held-out accuracy (log scale)", "loss (log scale)", "id=\"linear-scale\"");
+    }
+
+    @Test
+    void theOverviewLabelsItsStagesAndComparesWithTheBaselineAtTheSameStage() throws Exception {
+        String html = get("/c/" + c).body();
+        assertThat(html).contains("Best fitness so far at the explore stage", "ranked by the latest stage reached",
+                "against the baseline at the same stage");
+        assertThat(html).contains("at the verify stage");   // the best card: fx-08 was verified
+        assertThat(html).contains("12 of 40 experiments (30 %)", "1.6 min of 10.0 min wall clock (16 %)").doesNotContain("wall_s");
+        assertThat(html).containsPattern("accuracy 0\\.\\d{4} against the baseline&#39;s 0\\.2700 at verify \\(\\+");
+    }
+
+    @Test
+    void curvesOfAnyExperimentsOverlayAndTwoCompareSideBySide() throws Exception {
+        String curves = get("/c/" + c + "/curves?e=e2&e=e9&e=" + fx.bestParentId() + "&smooth=0.6&log=1").body();
+        assertThat(curves).contains("Curves of 3 experiments", "id=\"overlay-held-out\"", "id=\"overlay-loss\"",
+                "smoothed 0.60", "(log scale)", "e2-d32-h2-l1 · explore", "e9-d32-h8-l2 · explore");
+        assertThat(curves.split("class=\"series-line\"", -1).length - 1).isEqualTo(6);   // 3 held-out, 3 loss
+
+        String pair = get("/c/" + c + "/pair?e=e2&e=" + fx.bestId()).body();
+        assertThat(pair).contains("e2-d32-h2-l1 against e9-d32-h8-l2", "id=\"pair-table\"", "fitness at explore",
+                "fitness at verify", "against the baseline&#39;s", "id=\"pair-graph-diff\"", "id=\"pair-diff\"",
+                "id=\"pair-curves-held-out\"");
+
+        for (String[] bad : new String[][] {{"/c/" + c + "/pair?e=e2", "exactly 2"}, {"/c/" + c + "/curves", "from 1 to 12"},
+                {"/c/" + c + "/curves?e=e2&smooth=2", "smooth must be"}, {"/c/" + c + "/curves?e=e2&seeds=some", "seeds must"},
+                {"/c/" + c + "/pair?e=e2&e=fx-01", "the same experiment twice"}}) {
+            HttpResponse<String> r = get(bad[0]);
+            assertThat(r.statusCode()).as(bad[0]).isEqualTo(400);
+            assertThat(r.body()).as(bad[0]).contains(bad[1]);
+        }
+        assertThat(get("/c/" + c + "/curves?e=e404").statusCode()).isEqualTo(404);
+        // the table offers both, on the experiments a person ticks
+        assertThat(get("/c/" + c + "/experiments").body()).contains("id=\"overlay-picked\"", "id=\"pair-picked\"",
+                "name=\"e\" value=\"fx-01\"");
+    }
+
+    @Test
+    void whatWorkedTalliesMovesAndOpsAgainstTheParent() throws Exception {
+        String html = get("/c/" + c + "/worked").body();
+        assertThat(html).contains("id=\"worked-moves\"", "id=\"worked-ops\"", "<td>resize</td>", "relu_map",
+                "id=\"slice-params\"", "id=\"slice-flops\"");
+        JsonNode w = api("/api/c/" + c + "/worked");
+        JsonNode resize = null;
+        for (JsonNode m : w.path("moves")) {
+            if (m.path("name").asText().equals("resize")) {
+                resize = m;
+            }
+        }
+        assertThat(resize).isNotNull();
+        assertThat(resize.path("count").asInt()).isEqualTo(12);       // every fixture child, the failed one too
+        // a change is measured where the child has an explore-stage fitness and so has its parent (the
+        // baseline counts as 0.5, its fitness by definition): not under the failed fx-05, not for fx-08
+        // (scored at verify only) nor under it
+        assertThat(resize.path("finished").asInt()).isEqualTo(8);
+        assertThat(resize.path("improved").asInt()).isBetween(1, 8);
+        // relu_map came in with the edits that swapped the feature map (every third child)
+        JsonNode relu = null;
+        for (JsonNode o : w.path("ops")) {
+            if (o.path("name").asText().equals("relu_map")) {
+                relu = o;
+            }
+        }
+        assertThat(relu).isNotNull();
+        assertThat(relu.path("count").asInt()).isPositive();
+    }
+
+    @Test
+    void theTableShowsTheColumnsAskedFor() throws Exception {
+        String html = get("/c/" + c + "/experiments?cols=metric,move,parent,wall&sort=fitness").body();
+        String head = html.substring(html.indexOf("<thead>"), html.indexOf("</thead>"));
+        assertThat(head).contains("primary metric", "design move", "parent", "wall time")
+                .doesNotContain("hypothesis", "FLOPs");
+        assertThat(html).containsPattern("<td class=\"num\">[3-7]\\.\\d s</td>");
+        // sorting and paging keep the choice
+        assertThat(head).contains("cols=metric%2Cwall%2Cmove%2Cparent");
+        assertThat(html).contains("<td>resize</td>", "value=\"metric\" checked");
+        assertThat(html).containsPattern("<td class=\"num\">0\\.\\d{4}</td>");
+        HttpResponse<String> bad = get("/c/" + c + "/experiments?cols=nope");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("cols: unknown column &quot;nope&quot;", "metric");
+    }
+
+    @Test
+    void notesAndTagsArePostedFromTheExperimentPageAndOnlyFromIt(@TempDir Path own) throws Exception {
+        BrowseFixture.Native f = BrowseFixture.nativeCampaign(own.resolve("run"));
+        try (BrowseServer s = BrowseServer.builder().store(f.store()).port(0).pollMillis(60_000).build().start()) {
+            String at = "http://127.0.0.1:" + s.port();
+            java.util.function.BiFunction<String, String, HttpResponse<String>> post = (form, site) -> {
+                try {
+                    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(at + "/c/" + f.campaignId() + "/e/e2/notes"))
+                            .header("Content-Type", "application/x-www-form-urlencoded")
+                            .POST(HttpRequest.BodyPublishers.ofString(form));
+                    if (site != null) {
+                        b.header("Sec-Fetch-Site", site);
+                    }
+                    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            HttpResponse<String> tag = post.apply("kind=tag&text=keep", "same-origin");
+            assertThat(tag.statusCode()).isEqualTo(303);
+            assertThat(tag.headers().firstValue("Location").orElse("")).endsWith("/e/fx-01#notes");
+            assertThat(post.apply("kind=note&text=recall+jumps+late", "same-origin").statusCode()).isEqualTo(303);
+            assertThat(post.apply("kind=tag&text=two+words", "same-origin").statusCode()).isEqualTo(400);
+            assertThat(post.apply("kind=other&text=x", "same-origin").statusCode()).isEqualTo(400);
+            HttpResponse<String> cross = post.apply("kind=tag&text=evil", "cross-site");
+            assertThat(cross.statusCode()).isEqualTo(400);
+            assertThat(cross.body()).contains("only be posted from this browser");
+            String page = http.send(HttpRequest.newBuilder(URI.create(at + "/c/" + f.campaignId() + "/e/e2")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(page).contains("<span class=\"tag\">keep</span>", "recall jumps late", "id=\"note-form\"")
+                    .doesNotContain("evil");
+            String table = http.send(HttpRequest.newBuilder(URI.create(at + "/c/" + f.campaignId()
+                    + "/experiments?cols=tags")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(table).contains("<span class=\"tag\">keep</span>");
+        } finally {
+            f.store().close();
+        }
+    }
+
+    @Test
+    void theTreesFirstViewShowsTheWinningLineage(@TempDir Path own) throws Exception {
+        BrowseFixture.Native f = BrowseFixture.nativeCampaign(own.resolve("run"));
+        // an explore-only design above the verified winner: ordering by fitness alone would lead away from fx-08
+        BrowseFixture.addExperiment(f.store(), f.campaignId(), "fx-10", "fx-explore-high", 0.99);
+        try (BrowseServer s = BrowseServer.builder().store(f.store()).port(0).pollMillis(60_000).build().start()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port()
+                    + "/api/c/" + f.campaignId() + "/tree?width=1&depth=1")).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode tree = JSON.readTree(r.body());
+            List<String> ids = new ArrayList<>();
+            tree.path("nodes").forEach(n -> ids.add(n.path("id").asText()));
+            assertThat(ids).contains(f.baselineId(), "fx-07", "fx-08");
+        } finally {
+            f.store().close();
+        }
+    }
+
+    @Test
+    void twoCampaignsOfTheSameNameGetLegendsThatTellThemApart(@TempDir Path own) throws Exception {
+        try (Store other = Store.openRunFolder(own.resolve("other"))) {
+            other.campaigns().insert(archlab.knowledge.store.Campaign.create("fixture",
+                    "name: fixture\nstages:\n  - name: explore\n", "offline"));
+            String second = other.campaigns().list().get(0).id();
+            try (BrowseServer two = BrowseServer.builder().store(fx.store()).store(other).port(0).pollMillis(60_000)
+                    .build().start()) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + two.port()
+                        + "/compare?c=" + c + "&c=" + second)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).contains("fixture (started ", ", " + c + ")", ", " + second + ")");
+            }
+        }
+    }
+
+    @Test
     void experimentPageShowsHypothesisDefinitionDiffGraphCurvesCallsAndFamily() throws Exception {
         String html = get("/c/" + c + "/e/" + fx.bestId()).body();
         assertThat(html).contains("id=\"hypothesis\"", "Expected effect", "id=\"definition\"", "<span class=\"k\">param</span>",
                 "id=\"diff\"", "class=\"add\"", "id=\"graph-diff\"", "id=\"arch-graph\"", "id=\"curves\"",
                 "id=\"evaluations\"", "id=\"llm-calls\"", "qwen-test", "1200 / 340", "id=\"parent-link\"",
                 "id=\"similar\"", "A larger state helps recall");
-        // Curves: this experiment's evaluation and the parent's, overlaid.
-        assertThat(html.split("class=\"series-line\"", -1).length - 1).isEqualTo(2);
+        // Curves: this experiment's evaluation and the parent's, overlaid, held-out and training loss.
+        assertThat(html.split("class=\"series-line\"", -1).length - 1).isEqualTo(4);
         assertThat(html).contains("/c/" + c + "/e/" + fx.bestParentId());
 
         JsonNode e = api("/api/c/" + c + "/experiments/" + fx.bestId());
@@ -202,7 +393,9 @@ class BrowseServerTest {
         JsonNode first = roots.path("nodes").get(0);
         assertThat(first.path("id").asText()).isEqualTo(fx.baselineId());
         assertThat(first.path("hiddenChildren").asInt()).isPositive();
-        assertThat(roots.path("nodes").size()).isEqualTo(3);
+        // the root, its two best children, and the winner below one of them (its lineage stays in view)
+        assertThat(roots.path("nodes").size()).isEqualTo(4);
+        assertThat(roots.path("nodes").get(3).path("id").asText()).isEqualTo(fx.bestId());
 
         JsonNode around = api("/api/c/" + c + "/tree?focus=" + fx.bestId() + "&depth=2");
         assertThat(around.path("focus").asText()).isEqualTo(fx.bestId());

@@ -49,7 +49,8 @@ class CampaignReadCommandsTest {
         MainTest.Result status = MainTest.run("status", run.toString());
         assertThat(status.exitCode()).as(status.err()).isZero();
         assertThat(status.out()).contains("campaign demo", "experiments 3 (2 done, 1 failed)",
-                "best     taylor-map (e-1) fitness 0.9100 at stage verify");
+                "best     taylor-map (e-1) fitness 0.9100 at stage verify",
+                "accuracy 0.9700 against the baseline's 0.3200 at verify (+203.0 %)");
 
         JsonNode js = MainTest.JSON.readTree(MainTest.run("status", run.toString(), "--json").out());
         assertThat(js.path("counts").path("done").asInt()).isEqualTo(2);
@@ -65,8 +66,10 @@ class CampaignReadCommandsTest {
 
         MainTest.Result show = MainTest.run("show", run.toString(), "taylor-map");
         assertThat(show.exitCode()).as(show.err()).isZero();
-        assertThat(show.out()).contains("experiment e-1 (taylor-map): done", "parent     e-base",
-                "hypothesis Taylor feature map", "verify   seed 0", "diff against parent e-base", "definition");
+        assertThat(show.out()).contains("experiment e-1 (taylor-map): done", "parent     linear_attention (e-base)",
+                "hypothesis Taylor feature map", "verify   seed 0  ok      accuracy 0.9700",
+                "diff against parent linear_attention", "definition",
+                "fitness    0.9100 at verify: accuracy 0.9700 against the baseline's 0.3200 at verify (+203.0 %)");
         JsonNode shown = MainTest.JSON.readTree(MainTest.run("show", run.toString(), "e-2", "--json").out());
         assertThat(shown.path("failure_kind").asText()).isEqualTo("diverged");
 

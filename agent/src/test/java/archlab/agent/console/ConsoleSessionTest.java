@@ -87,6 +87,61 @@ class ConsoleSessionTest {
     }
 
     @Test
+    void aHugeNumberIsAnExperimentThatDoesNotExistNotAParseError() {
+        for (String line : List.of("/why 99999999999999999999", "/show e99999999999999999999", "/prune #99999999999999999999")) {
+            assertThat(session.handle(line).text()).as(line).contains("no experiment", "e1 to e3")
+                    .doesNotContain("For input string");
+        }
+        // ids, full names and short names all name the same experiment
+        for (String handle : List.of(good.id(), "e2-data-dependent-decay", "e2", "#2", "2", "e02")) {
+            assertThat(session.handle("/show " + handle).text()).as(handle).contains("e2-data-dependent-decay");
+        }
+    }
+
+    @Test
+    void whyReadsTheAnalystsFieldsAndComparesAtTheSameStage() {
+        lab.store.experiments().update(good.toBuilder().stage("explore")
+                .analysis("{\"expectationVsReality\": \"recall rose as expected\", \"explanation\": \"gates forget\"}")
+                .extra("{\"fitness\": {\"explore\": {\"metric\": \"accuracy\", \"value\": 0.9, \"baseline\": 0.3,"
+                        + " \"relative\": 2.0, \"combined\": 0.81}}}").build());
+        assertThat(session.handle("/why e2").text()).contains("expectation vs reality: recall rose as expected",
+                "explanation: gates forget", "accuracy 0.9000 against the baseline's 0.3000 at explore (+200.0 %)");
+    }
+
+    @Test
+    void notesAndTagsAreStoredAndShown() {
+        assertThat(session.handle("/note e2 recall jumps after step 300").text()).contains("noted on e2-data-dependent-decay");
+        assertThat(session.handle("/tag 2 keep").text()).contains("tagged: keep");
+        assertThat(session.handle("/tag e2 keep").text()).contains("tagged: keep").doesNotContain("keep, keep");
+        assertThat(session.handle("/tag e2 \"two words\"").text()).contains("one word");
+        assertThat(session.handle("/note e2").text()).contains("usage: /note N TEXT");
+        assertThat(session.handle("/show e2").text()).contains("tags: keep", "recall jumps after step 300");
+        assertThat(session.handle("/untag e2 keep").text()).contains("removed tag keep");
+        assertThat(session.handle("/untag e2 keep").text()).contains("has no tag keep");
+        assertThat(lab.store.notes().forExperiment(good.id())).hasSize(1);
+        // notes are not steering: a finished campaign takes them too
+        lab.store.campaigns().updateStatus(lab.id(), CampaignStatus.DONE);
+        assertThat(session.handle("/tag e3 diverged-early").text()).contains("e3-delta-rule", "tagged: diverged-early");
+    }
+
+    @Test
+    void tabCompletionOffersExperimentsWhereACommandTakesOne() {
+        ConsoleCompleter c = new ConsoleCompleter(Console.COMMANDS, session::experimentNames);
+        assertThat(c.candidates(List.of(""), 0)).extracting(org.jline.reader.Candidate::value).contains("/why", "/show");
+        List<String> forWhy = c.candidates(List.of("/why", ""), 1).stream().map(org.jline.reader.Candidate::value).toList();
+        assertThat(forWhy).contains("e2", "e2-data-dependent-decay", "e3-delta-rule").doesNotContain("/why", "/show");
+        assertThat(c.candidates(List.of("/compare", "e1", ""), 2)).extracting(org.jline.reader.Candidate::value)
+                .contains("e3", "e3-delta-rule");
+        assertThat(c.candidates(List.of("/try", "gates", "under", ""), 3)).extracting(org.jline.reader.Candidate::value)
+                .contains("e1");
+        // an idea is free text: nothing to offer, and certainly not the commands
+        assertThat(c.candidates(List.of("/avoid", ""), 1)).isEmpty();
+        // /tag takes an experiment, then a word of its own
+        assertThat(c.candidates(List.of("/tag", ""), 1)).extracting(org.jline.reader.Candidate::value).contains("e2");
+        assertThat(c.candidates(List.of("/tag", "e2", ""), 2)).isEmpty();
+    }
+
+    @Test
     void steeringCommandsBecomeStoredDirectives() throws Exception {
         assertThat(session.handle("/avoid short_conv").text()).contains("directive #1 stored: avoid short_conv",
                 "next step boundary");

@@ -207,7 +207,7 @@ public final class Experiments {
 
     private static final String SUMMARY = "SELECT id, campaign_id, parent_id, name, hypothesis_title,"
             + " hypothesis_motivation, hypothesis_expected_effect, definition, definition_check, status, stage, fitness,"
-            + " params, flops_per_token, failure_kind, extra, created_at, updated_at FROM experiment";
+            + " params, flops_per_token, failure_kind, extra, created_at, updated_at, wall_s FROM experiment";
 
     /**
      * The campaign's experiments as summaries, oldest first; with {@code changedSince}, only those
@@ -228,7 +228,8 @@ public final class Experiments {
                 rs.getString("definition"), rs.getString("definition_check"),
                 ExperimentStatus.fromDb(rs.getString("status")), rs.getString("stage"), Db.getDouble(rs, "fitness"),
                 Db.getLong(rs, "params"), Db.getDouble(rs, "flops_per_token"), rs.getString("failure_kind"),
-                rs.getString("extra"), Db.getInstant(rs, "created_at"), Db.getInstant(rs, "updated_at"))));
+                rs.getString("extra"), Db.getInstant(rs, "created_at"), Db.getInstant(rs, "updated_at"),
+                Db.getDouble(rs, "wall_s"))));
     }
 
     /**

@@ -58,6 +58,7 @@ public final class Store implements AutoCloseable {
     private final LlmCalls llmCalls;
     private final Directives directives;
     private final Insights insights;
+    private final Notes notes;
     private final Subroutines subroutines;
     private final PaperNoteRows paperNotes;
     private final SearchStats searchStats;
@@ -75,6 +76,7 @@ public final class Store implements AutoCloseable {
         this.llmCalls = new LlmCalls(db);
         this.directives = new Directives(db);
         this.insights = new Insights(db);
+        this.notes = new Notes(db);
         this.subroutines = new Subroutines(db);
         this.paperNotes = new PaperNoteRows(db);
         this.searchStats = new SearchStats(db);
@@ -246,6 +248,11 @@ public final class Store implements AutoCloseable {
 
     public Insights insights() {
         return insights;
+    }
+
+    /** Notes and tags people put on experiments. */
+    public Notes notes() {
+        return notes;
     }
 
     public Subroutines subroutines() {

@@ -4,6 +4,7 @@ import archlab.knowledge.store.Evaluation;
 import archlab.knowledge.store.Experiment;
 import archlab.knowledge.store.ExperimentStatus;
 import archlab.knowledge.store.Hypothesis;
+import archlab.knowledge.store.Note;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,10 +32,20 @@ final class ExperimentLine {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+    /**
+     * The fitness in its parts at each stage ({@code {"verify": {"metric": "accuracy", "value": 0.93,
+     * "baseline": 0.26, "relative": 2.52, "combined": 0.99, ...}}}). A campaign keeps it in the
+     * experiment's {@code extra} under {@code fitness}, a name the number {@code fitness} already takes
+     * at the top level of a line, so a line carries it under this name.
+     */
+    static final String FITNESS_BY_STAGE = "fitness_by_stage";
+    /** The campaign's fidelity stages in order, on a campaign's first line: what ranks a later stage higher. */
+    static final String CAMPAIGN_STAGES = "campaign_stages";
+
     static final Set<String> KNOWN = Set.of("id", "campaign", "parent", "name", "status", "stage", "fitness",
             "hypothesis", "definition", "definition_language", "definition_check", "definition_errors",
             "canonical_hash", "params", "flops_per_token", "metrics", "curves", "wall_s", "tokens", "money", "failure",
-            "analysis", "evaluations", "created_at", "updated_at");
+            "analysis", "evaluations", "created_at", "updated_at", FITNESS_BY_STAGE, CAMPAIGN_STAGES, "notes", "tags");
     private static final Set<String> HYPOTHESIS_KNOWN = Set.of("title", "motivation", "expected_effect");
     private static final Set<String> FAILURE_KNOWN = Set.of("kind", "message");
     private static final Set<String> EVALUATION_KNOWN = Set.of("stage", "seed", "status", "metrics", "curve", "result",
@@ -63,22 +74,37 @@ final class ExperimentLine {
     }
 
     /** A parsed line: the experiment (definition not yet checked) and its evaluations. */
-    record Parsed(Experiment experiment, List<Evaluation> evaluations, String campaignName) {
+    record Parsed(Experiment experiment, List<Evaluation> evaluations, String campaignName, List<String> campaignStages,
+                  List<Note> notes) {
     }
 
     // ------------------------------------------------------------------ export
 
     static ObjectNode toJson(Experiment e, String campaignName, List<Evaluation> evaluations) {
+        return toJson(e, campaignName, null, evaluations, List.of());
+    }
+
+    /** The line of {@code e}; {@code campaignStages} non-null on a campaign's first line. */
+    static ObjectNode toJson(Experiment e, String campaignName, List<String> campaignStages,
+                             List<Evaluation> evaluations, List<Note> notes) {
         ObjectNode extra = parseObject(e.extra());
         ObjectNode o = NODES.objectNode();
         o.put("id", e.id());
         putText(o, "campaign", campaignName);
+        if (campaignStages != null && !campaignStages.isEmpty()) {
+            ArrayNode stages = o.putArray(CAMPAIGN_STAGES);
+            campaignStages.forEach(stages::add);
+        }
         putText(o, "parent", e.parentId());
         putText(o, "name", e.name());
         o.put("status", e.status().dbValue());
         putText(o, "stage", e.stage());
         if (e.fitness() != null) {
             o.put("fitness", e.fitness());
+        }
+        JsonNode parts = extra.remove("fitness");
+        if (parts != null) {
+            o.set(FITNESS_BY_STAGE, parts);
         }
         ObjectNode h = NODES.objectNode();
         putText(h, "title", e.hypothesis().title());
@@ -131,6 +157,23 @@ final class ExperimentLine {
                 putText(x, "created_at", ev.createdAt() == null ? null : ev.createdAt().toString());
                 putText(x, "updated_at", ev.updatedAt() == null ? null : ev.updatedAt().toString());
             }
+        }
+        ArrayNode tags = NODES.arrayNode();
+        ArrayNode noted = NODES.arrayNode();
+        for (Note n : notes) {
+            if (n.kind() == Note.Kind.TAG) {
+                tags.add(n.text());
+            } else {
+                ObjectNode x = noted.addObject();
+                x.put("text", n.text());
+                putText(x, "created_at", n.createdAt() == null ? null : n.createdAt().toString());
+            }
+        }
+        if (!tags.isEmpty()) {
+            o.set("tags", tags);
+        }
+        if (!noted.isEmpty()) {
+            o.set("notes", noted);
         }
         putText(o, "created_at", e.createdAt() == null ? null : e.createdAt().toString());
         putText(o, "updated_at", e.updatedAt() == null ? null : e.updatedAt().toString());
@@ -259,9 +302,73 @@ final class ExperimentLine {
                 extra.set(entry.getKey(), entry.getValue());
             }
         }
+        JsonNode parts = o.get(FITNESS_BY_STAGE);
+        if (parts != null && !parts.isNull()) {
+            if (!parts.isObject()) {
+                throw new BadLine(FITNESS_BY_STAGE + " must be an object (stage → fitness parts) or null, found "
+                        + describe(parts));
+            }
+            extra.set("fitness", parts);
+        }
         b.extra(extra.isEmpty() ? null : extra.toString());
         String campaignName = text(o, "campaign");
-        return new Parsed(b.build(), evaluations(o.get("evaluations"), id), campaignName);
+        return new Parsed(b.build(), evaluations(o.get("evaluations"), id), campaignName, stages(o.get(CAMPAIGN_STAGES)),
+                notes(o, id, campaignId));
+    }
+
+    /** {@code tags: ["keep"]} and {@code notes: [{"text": ..., "created_at": ...}]} (a note may be a plain string). */
+    private static List<Note> notes(ObjectNode o, String experimentId, String campaignId) throws BadLine {
+        List<Note> out = new ArrayList<>();
+        JsonNode tags = o.get("tags");
+        if (tags != null && !tags.isNull()) {
+            if (!tags.isArray()) {
+                throw new BadLine("tags must be an array of words, found " + describe(tags));
+            }
+            for (JsonNode t : tags) {
+                String problem = t.isTextual() ? Note.problem(Note.Kind.TAG, t.asText()) : "found " + describe(t);
+                if (problem != null) {
+                    throw new BadLine("tags: " + problem);
+                }
+                out.add(Note.tag(experimentId, campaignId, t.asText()));
+            }
+        }
+        JsonNode notes = o.get("notes");
+        if (notes != null && !notes.isNull()) {
+            if (!notes.isArray()) {
+                throw new BadLine("notes must be an array, found " + describe(notes));
+            }
+            for (int i = 0; i < notes.size(); i++) {
+                JsonNode n = notes.get(i);
+                String text = n.isTextual() ? n.asText() : n instanceof ObjectNode no ? text(no, "text", "notes[" + i + "].text")
+                        : null;
+                String problem = text == null ? "must be a string or an object with text, found " + describe(n)
+                        : Note.problem(Note.Kind.NOTE, text);
+                if (problem != null) {
+                    throw new BadLine("notes[" + i + "]: " + problem);
+                }
+                Instant at = n instanceof ObjectNode no ? time(no.get("created_at"), "notes[" + i + "].created_at") : null;
+                out.add(new Note(null, experimentId, campaignId, Note.Kind.NOTE, text.strip(), at));
+            }
+        }
+        return out;
+    }
+
+    private static List<String> stages(JsonNode node) throws BadLine {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isArray()) {
+            throw new BadLine(CAMPAIGN_STAGES + " must be an array of stage names, found " + describe(node));
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode s : node) {
+            if (!s.isTextual() || s.asText().isBlank() || s.asText().length() > 40) {
+                throw new BadLine(CAMPAIGN_STAGES + " must hold stage names (strings of 1 to 40 characters), found "
+                        + describe(s));
+            }
+            out.add(s.asText());
+        }
+        return out;
     }
 
     private static List<Evaluation> evaluations(JsonNode node, String experimentId) throws BadLine {

@@ -27,15 +27,39 @@ public final class JsonlExport {
         ObjectWriter writer = ExperimentLine.JSON.writer().without(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         int lines = 0;
         for (Campaign campaign : campaigns(store, campaignId)) {
+            List<String> stages = stageNames(campaign.config());
             for (Experiment e : store.experiments().list(ExperimentQuery.campaign(campaign.id()))) {
-                out.write(writer.writeValueAsString(ExperimentLine.toJson(e, campaign.name(),
-                        store.evaluations().forExperiment(e.id()))));
+                out.write(writer.writeValueAsString(ExperimentLine.toJson(e, campaign.name(), stages,
+                        store.evaluations().forExperiment(e.id()), store.notes().forExperiment(e.id()))));
+                stages = null;
                 out.write('\n');
                 lines++;
             }
         }
         out.flush();
         return lines;
+    }
+
+    /**
+     * The stage names of a campaign's configuration (a campaign file, YAML, or an import's JSON, both
+     * with {@code stages: [{name: ...}]}), in order; null when it names none.
+     */
+    public static List<String> stageNames(String config) {
+        if (config == null || config.isBlank()) {
+            return null;
+        }
+        List<String> names = new java.util.ArrayList<>();
+        try {
+            for (com.fasterxml.jackson.databind.JsonNode s : new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+                    .readTree(config).path("stages")) {
+                if (s.hasNonNull("name")) {
+                    names.add(s.get("name").asText());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return names.isEmpty() ? null : names;
     }
 
     static List<Campaign> campaigns(Store store, String campaignId) {

@@ -162,8 +162,11 @@ public final class JsonlImport {
             evaluations.addAll(parsed.get(k).evaluations());
         }
         List<String> warnings = danglingParents(experiments, lineNumbers, label);
-        return new Prepared(file, campaignId, parsed.get(0).campaignName(), experiments, lineNumbers, evaluations,
-                counts, warnings, start);
+        List<archlab.knowledge.store.Note> notes = parsed.stream().flatMap(p -> p.notes().stream()).toList();
+        List<String> stages = parsed.stream().map(Parsed::campaignStages).filter(java.util.Objects::nonNull)
+                .findFirst().orElse(null);
+        return new Prepared(file, campaignId, parsed.get(0).campaignName(), stages, notes, experiments, lineNumbers,
+                evaluations, counts, warnings, start);
     }
 
     /** A file read and checked, ready to be written into a store. */
@@ -171,6 +174,8 @@ public final class JsonlImport {
         private final Path file;
         private final String campaignId;
         private final String firstLineCampaign;
+        private final List<String> stages;
+        private final List<archlab.knowledge.store.Note> notes;
         private final List<Experiment> experiments;
         private final List<Integer> lineNumbers;
         private final List<Evaluation> evaluations;
@@ -178,12 +183,15 @@ public final class JsonlImport {
         private final List<String> warnings;
         private final long start;
 
-        private Prepared(Path file, String campaignId, String firstLineCampaign, List<Experiment> experiments,
+        private Prepared(Path file, String campaignId, String firstLineCampaign, List<String> stages,
+                         List<archlab.knowledge.store.Note> notes, List<Experiment> experiments,
                          List<Integer> lineNumbers, List<Evaluation> evaluations, Counts counts, List<String> warnings,
                          long start) {
             this.file = file;
             this.campaignId = campaignId;
             this.firstLineCampaign = firstLineCampaign;
+            this.stages = stages;
+            this.notes = notes;
             this.experiments = experiments;
             this.lineNumbers = lineNumbers;
             this.evaluations = evaluations;
@@ -225,6 +233,11 @@ public final class JsonlImport {
             ObjectNode config = ExperimentLine.JSON.createObjectNode();
             config.put("imported_from", file.toAbsolutePath().normalize().toString());
             config.put("experiments", experiments.size());
+            if (stages != null) {
+                // the shape of a campaign file's stages, so every reader ranks an import's stages as the original's
+                var list = config.putArray("stages");
+                stages.forEach(st -> list.addObject().put("name", st));
+            }
             Campaign campaign = new Campaign(campaignId, name, config.toString(), "imported", "{}", "{}",
                     CampaignStatus.IMPORTED, null, null);
             Campaign stored;
@@ -233,6 +246,7 @@ public final class JsonlImport {
                     Campaign c = tx.campaigns().insert(campaign);
                     tx.experiments().insertAll(experiments);
                     tx.evaluations().upsertAll(evaluations);
+                    tx.notes().addAll(notes);
                     return c;
                 });
             } catch (StoreException e) {

@@ -257,6 +257,32 @@ abstract class StoreContract {
     }
 
     @Test
+    void notesAndTagsOnExperiments() {
+        store.experiments().insert(experiment("e1").build());
+        store.experiments().insert(experiment("e2").build());
+        Note first = store.notes().add(Note.note("e1", campaign.id(), "  recall jumps after step 300 "));
+        assertThat(first.id()).isNotNull();
+        assertThat(first.text()).isEqualTo("recall jumps after step 300");
+        store.notes().add(Note.tag("e1", campaign.id(), "keep"));
+        store.notes().add(Note.tag("e1", campaign.id(), "keep"));   // tagging twice changes nothing
+        store.notes().add(Note.tag("e2", campaign.id(), "needs-seeds"));
+        store.notes().add(Note.note("e1", campaign.id(), "second note, ünïcödé"));
+        assertThat(store.notes().forExperiment("e1")).extracting(Note::kind, Note::text).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(Note.Kind.NOTE, "recall jumps after step 300"),
+                org.assertj.core.groups.Tuple.tuple(Note.Kind.TAG, "keep"),
+                org.assertj.core.groups.Tuple.tuple(Note.Kind.NOTE, "second note, ünïcödé"));
+        assertThat(store.notes().tags(campaign.id())).containsOnlyKeys("e1", "e2")
+                .containsEntry("e1", List.of("keep")).containsEntry("e2", List.of("needs-seeds"));
+        assertThat(store.notes().removeTag("e1", "keep")).isTrue();
+        assertThat(store.notes().removeTag("e1", "keep")).isFalse();
+        assertThat(store.notes().tags(campaign.id())).containsOnlyKeys("e2");
+        assertThatThrownBy(() -> store.notes().add(Note.tag("e1", campaign.id(), "two words")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one word");
+        assertThatThrownBy(() -> store.notes().add(Note.note("e1", campaign.id(), "  ")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs some text");
+    }
+
+    @Test
     void insightsLinkExperimentsAndPapers() {
         store.experiments().insert(experiment("e1").build());
         store.experiments().insert(experiment("e2").build());
