@@ -62,7 +62,7 @@ public final class BrowseServer implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, byte[]> assets = new LinkedHashMap<>();
     private Javalin app;
-    private LiveFeed live;
+    private LiveEvents live;
 
     private BrowseServer(Builder b) {
         Map<String, BrowsedCampaign> byslug = new LinkedHashMap<>();
@@ -163,7 +163,7 @@ public final class BrowseServer implements AutoCloseable {
                 throw new IllegalStateException("cannot read " + ASSETS.get(name)[0], e);
             }
         }
-        live = new LiveFeed(campaigns, pollMs);
+        live = new LiveEvents(campaigns, pollMs);
         app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.jsonMapper(new JavalinJackson(json, false));

@@ -355,6 +355,21 @@ final class ExperimentView {
         String base = "/c/" + Html.url(bc.slug());
         StringBuilder h = new StringBuilder();
         h.append("<section id=\"llm-calls\"><h2>LLM calls</h2>");
+        Experiment self = bc.store().experiments().find(p.id()).orElse(null);
+        if (self != null) {
+            archlab.agent.campaign.LlmCost cost = archlab.agent.campaign.LlmCost.of(bc.store(), self);
+            if (cost.own().calls() + cost.shared().calls() > 0) {
+                h.append("<p id=\"llm-cost\">With its share of the expansion that made it: ")
+                        .append(Html.esc(cost.describe())).append(" (docs/agents.md).</p>");
+            }
+            archlab.agent.research.JudgeScore judge = archlab.agent.campaign.ResearchRecord.of(self).judge();
+            if (judge != null) {
+                h.append("<p id=\"judge\"><strong>Judge</strong>: ").append(String.format(Locale.ROOT,
+                                "novelty %.2f, soundness %.2f, complexity %.2f (a cost). ", judge.novelty(),
+                                judge.soundness(), judge.complexity()))
+                        .append(Html.esc(judge.rationale())).append("</p>");
+            }
+        }
         if (p.llmCalls().isEmpty()) {
             h.append("<p class=\"muted\">None: this experiment was proposed without a language model (offline policy or")
                     .append(" imported).</p>");

@@ -84,7 +84,7 @@ public final class Console {
 
     /** The campaign's news from its store. */
     public static LiveFeedSource feed(archlab.knowledge.store.Store store, String campaignId) {
-        LiveFeed f = new LiveFeed(store, campaignId);
+        NewsFeed f = new NewsFeed(store, campaignId);
         return f::poll;
     }
 }

@@ -191,7 +191,7 @@ class ConsoleSessionTest {
         assertThat(out).contains("hello researcher", "Best so far: e2-data-dependent-decay", "loss became NaN",
                 "unknown command /bogus", "bye");
 
-        LiveFeed feed = new LiveFeed(lab.store, lab.id());
+        NewsFeed feed = new NewsFeed(lab.store, lab.id());
         assertThat(feed.poll()).as("what was there before attaching is not news").isEmpty();
         lab.done(good.id(), "e4-wider-state", TestLab.architecture("hyena"), 0.9, "wider state");
         Directive d = lab.store.directives().add(lab.id(), "/pause", "{\"kind\":\"pause\"}");

@@ -25,7 +25,7 @@ import java.util.Set;
  * campaign applied or rejected, and the campaign's status. The first look only takes note of what is
  * already there, so attaching to a long campaign does not replay its history.
  */
-final class LiveFeed {
+final class NewsFeed {
     private final Store store;
     private final String campaignId;
     private final Set<String> seen = new HashSet<>();
@@ -33,7 +33,7 @@ final class LiveFeed {
     private CampaignStatus status;
     private Instant lastChange;
 
-    LiveFeed(Store store, String campaignId) {
+    NewsFeed(Store store, String campaignId) {
         this.store = store;
         this.campaignId = campaignId;
         poll();

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * pushes a server-sent event {@code experiments} to the pages open on that campaign:
  * {@code {"version": 7, "total": 120, "status": "running", "changed": [{"id": ..., "status": ..., "fitness": ...}]}}.
  */
-final class LiveFeed implements AutoCloseable {
+final class LiveEvents implements AutoCloseable {
     /** At most this many changed experiments are listed in one event; {@code more} counts the rest. */
     static final int MAX_LISTED = 200;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,7 +34,7 @@ final class LiveFeed implements AutoCloseable {
     private final Map<String, Queue<SseClient>> clients = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
 
-    LiveFeed(Map<String, BrowsedCampaign> campaigns, long periodMs) {
+    LiveEvents(Map<String, BrowsedCampaign> campaigns, long periodMs) {
         this.campaigns = campaigns;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "archlab-browse-live");
