@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.within;
 import archlab.agent.campaign.LlmCost;
 import archlab.agent.campaign.ResearchRecord;
 import archlab.agent.llm.Wire;
+import archlab.agent.research.Fixtures;
 import archlab.knowledge.store.Campaign;
 import archlab.knowledge.store.Experiment;
 import archlab.knowledge.store.ExperimentQuery;
@@ -44,26 +45,9 @@ class LlmCampaignOverWireTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String MODEL = "gpt-4o-mini";
 
-    static final String BASE = """
-            arch tiny_la
-            param d = 16
-            param heads = 2
-
-            block mixer(x):
-                q = elu1(split_heads(linear(x, d), heads))
-                k = elu1(split_heads(linear(x, d), heads))
-                v = split_heads(linear(x, d), heads)
-                o = linear_attention(q, k, v)
-                return linear(merge_heads(o), d)
-
-            model(tokens):
-                x = embed(tokens, d)
-                h = x + mixer(rmsnorm(x))
-                return lm_head(rmsnorm(h))
-            """;
-    static final String CHILD = BASE.replace("arch tiny_la", "arch tiny_la_conv")
-            .replace("q = elu1(split_heads(linear(x, d), heads))", "q = elu1(split_heads(short_conv(linear(x, d)), heads))")
-            .replace("k = elu1(split_heads(linear(x, d), heads))", "k = elu1(split_heads(short_conv(linear(x, d)), heads))");
+    /** A one-layer linear attention, and the same with short convolutions on q and k: what the coder writes. */
+    static final String BASE = Fixtures.PARENT;
+    static final String CHILD = Fixtures.CHILD_CONV;
 
     /** Which template a request was rendered from, told by a line only that template has. */
     static final Map<String, String> MARKERS = Map.of(
