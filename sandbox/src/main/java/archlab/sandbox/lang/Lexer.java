@@ -61,16 +61,21 @@ final class Lexer {
                 while (pos < src.length() && src.charAt(pos) != '\n') {
                     pos++;
                 }
-            } else if (Character.isLetter(c) || c == '_') {
+            } else if (nameStart(c)) {
                 int start = pos;
-                while (pos < src.length() && (Character.isLetterOrDigit(src.charAt(pos)) || src.charAt(pos) == '_')) {
+                while (pos < src.length() && (nameStart(src.charAt(pos)) || (src.charAt(pos) >= '0' && src.charAt(pos) <= '9'))) {
                     pos++;
+                }
+                if (pos < src.length() && Character.isLetterOrDigit(src.charAt(pos))) {
+                    throw error(nonAscii(src.charAt(pos)));
                 }
                 String word = src.substring(start, pos);
                 out.add(new Token(KEYWORDS.contains(word) ? Token.Kind.KEYWORD : Token.Kind.NAME, word, line,
                         start - lineStart + 1));
             } else if (Character.isDigit(c) || (c == '.' && pos + 1 < src.length() && Character.isDigit(src.charAt(pos + 1)))) {
                 number();
+            } else if (Character.isLetter(c)) {
+                throw error(nonAscii(c));
             } else {
                 operator(c);
             }
@@ -215,5 +220,15 @@ final class Lexer {
 
     private DefinitionException error(String message) {
         return new DefinitionException(Diagnostic.error("syntax", file, line, pos - lineStart + 1, message));
+    }
+
+    /** Names are ASCII (docs/language.md): they become Python identifiers in the PyTorch export and keys in prompts. */
+    private static boolean nameStart(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_';
+    }
+
+    private static String nonAscii(char c) {
+        return String.format("'%c' (U+%04X) in a name: names are ASCII letters, digits and '_'; spell it in"
+                + " ASCII, such as alpha for \u03b1", c, (int) c);
     }
 }
