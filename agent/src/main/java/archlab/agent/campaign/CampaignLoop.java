@@ -21,8 +21,10 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -63,6 +65,12 @@ public final class CampaignLoop {
     private final ResearchStep step;
     /** The stage running now, as an index into the config's stages. */
     private int stageNow;
+    /**
+     * Experiments whose every seed has a result but that were never finished (the process died between
+     * the last result's write and the experiment's), by stage: they are finished once that stage's
+     * baseline is known, since their fitness is relative to it.
+     */
+    private final Map<String, List<String>> resultsUnfinished = new LinkedHashMap<>();
 
     public CampaignLoop(CampaignConfig config, Store store, String campaignId, ResearchPolicy policy,
                         ContextSource contexts, SearchStrategy search, Executor executor, CampaignEvents events,
@@ -135,7 +143,11 @@ public final class CampaignLoop {
                 .statuses(ExperimentStatus.QUEUED, ExperimentStatus.TRAINING)));
         waiting.sort(Comparator.comparing((Experiment e) -> ResearchRecord.of(e).directiveId() == null));
         for (Experiment e : waiting) {
-            requeued += queue.enqueueMissing(e, stageOf(e));
+            int missing = queue.enqueueMissing(e, stageOf(e));
+            if (missing == 0) {
+                resultsUnfinished.computeIfAbsent(stageOf(e).name(), k -> new ArrayList<>()).add(e.id());
+            }
+            requeued += missing;
         }
         if (requeued > 0) {
             events.note("resumed: " + requeued + " training run" + (requeued == 1 ? "" : "s")
@@ -216,6 +228,12 @@ public final class CampaignLoop {
         double value = known.orElseThrow(() -> new CampaignFailedException("the baseline failed at stage "
                 + stage.name() + "; see archlab show for its failure"));
         results.baseline(stage.name(), value);
+        for (String unfinished : resultsUnfinished.getOrDefault(stage.name(), List.of())) {
+            events.note("resumed: " + nameOf(unfinished) + " had all of its results at " + stage.name()
+                    + " but was never finished; finishing it");
+            finishIfComplete(unfinished, stage.name());
+        }
+        resultsUnfinished.remove(stage.name());
         events.note(String.format(Locale.ROOT, "baseline %s at %s: %s %.4f", config.baseline().origin(), stage.name(),
                 task.primaryMetric(), value));
     }
@@ -302,13 +320,18 @@ public final class CampaignLoop {
         }
         store.evaluations().upsert(Evaluation.of(job.experimentId(), job.stage(), job.seed(), r.status(),
                 StageResults.json(r.metrics()), StageResults.json(r.curve()), StageResults.json(r)));
-        Optional<List<Evaluation>> all = results.complete(job.experimentId(), job.stage());
+        finishIfComplete(job.experimentId(), job.stage());
+    }
+
+    /** Once an experiment has all of its stage's results: its fitness, the review, the search told. */
+    private void finishIfComplete(String experimentId, String stageName) {
+        Optional<List<Evaluation>> all = results.complete(experimentId, stageName);
         if (all.isEmpty()) {
             return;
         }
-        CampaignConfig.Stage stage = stage(job.stage());
+        CampaignConfig.Stage stage = stage(stageName);
         boolean first = isFirstStage(stage);
-        Experiment e = store.experiments().find(job.experimentId()).orElseThrow();
+        Experiment e = store.experiments().find(experimentId).orElseThrow();
         Experiment measured = results.finish(e, stage, all.get(), queue.watchdogArmed(stage.name()), first);
         if (isBaseline(measured)) {
             return;
@@ -340,10 +363,6 @@ public final class CampaignLoop {
      */
     public static Integer workersDirected(Store store, String campaignId) {
         return CampaignDirectives.workersDirected(store, campaignId);
-    }
-
-    static String leakSign(List<Evaluation> ok) {
-        return StageResults.leakSign(ok);
     }
 
     private boolean stopping() {

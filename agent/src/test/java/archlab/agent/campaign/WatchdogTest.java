@@ -15,15 +15,15 @@ class WatchdogTest {
 
     @Test
     void heldOutFarBelowTrainingIsFlagged() {
-        String sign = CampaignLoop.leakSign(List.of(run(1.2, 0.3)));
+        String sign = StageResults.leakSign(List.of(run(1.2, 0.3)));
         assertThat(sign).contains("suspiciously low held-out loss 0.3000 against training loss 1.2000")
                 .contains("leaked");
     }
 
     @Test
     void ordinaryGapsAndConvergedRunsAreNot() {
-        assertThat(CampaignLoop.leakSign(List.of(run(1.2, 1.1)))).isNull();
-        assertThat(CampaignLoop.leakSign(List.of(run(0.01, 0.001)))).as("both near zero: a solved task").isNull();
-        assertThat(CampaignLoop.leakSign(List.of(run(0.084, 0.042)))).as("the quickstart's false alarm").isNull();
+        assertThat(StageResults.leakSign(List.of(run(1.2, 1.1)))).isNull();
+        assertThat(StageResults.leakSign(List.of(run(0.01, 0.001)))).as("both near zero: a solved task").isNull();
+        assertThat(StageResults.leakSign(List.of(run(0.084, 0.042)))).as("the quickstart's false alarm").isNull();
     }
 }

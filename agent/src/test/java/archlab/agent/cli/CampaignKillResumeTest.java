@@ -92,4 +92,43 @@ class CampaignKillResumeTest {
             assertThat(run.resolve("report.md")).exists();
         }
     }
+
+    /**
+     * The disk filled (or the process died) after an experiment's last result was written but before the
+     * experiment was finished: it stays queued with every result in. Resume finishes it from those results,
+     * rather than leaving it queued forever and planning one experiment more than the budget.
+     */
+    @Test
+    void anExperimentWithAllItsResultsButNeverFinishedIsFinishedOnResume() throws Exception {
+        Path file = dir.resolve("tiny.yaml");
+        Files.writeString(file, CampaignRunTest.campaign(dir, 3, 30));
+        assertThat(MainTest.run("run", file.toString(), "--no-progress").exitCode()).isZero();
+        Path run = CampaignRunTest.onlyRun(dir);
+        String stuck;
+        try (Store store = Store.openRunFolder(run)) {
+            Campaign c = store.campaigns().list().get(0);
+            Experiment e = store.experiments().list(ExperimentQuery.campaign(c.id())).stream()
+                    .filter(x -> !Standings.isBaseline(x) && "explore".equals(x.stage()))
+                    .filter(x -> x.status() == ExperimentStatus.DONE).findFirst().orElseThrow();
+            stuck = e.id();
+            assertThat(store.evaluations().forExperiment(stuck)).isNotEmpty();
+            store.experiments().update(e.toBuilder().status(ExperimentStatus.QUEUED).fitness(null).metrics(null)
+                    .wallSeconds(null).build());
+            store.campaigns().updateStatus(c.id(), CampaignStatus.STOPPED);
+        }
+        MainTest.Result resumed = MainTest.run("resume", run.toString(), "--no-progress");
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        assertThat(resumed.out() + resumed.err()).contains("had all of its results at explore but was never finished");
+        try (Store store = Store.openRunFolder(run)) {
+            Campaign c = store.campaigns().list().get(0);
+            assertThat(c.status()).isEqualTo(CampaignStatus.DONE);
+            Experiment e = store.experiments().find(stuck).orElseThrow();
+            assertThat(e.status()).isEqualTo(ExperimentStatus.DONE);
+            assertThat(e.fitness()).isNotNull();
+            assertThat(e.metrics()).isNotNull();
+            assertThat(store.experiments().list(ExperimentQuery.campaign(c.id())).stream()
+                    .filter(x -> !Standings.isBaseline(x)).toList())
+                    .as("no experiment beyond the budget").hasSize(3);
+        }
+    }
 }
