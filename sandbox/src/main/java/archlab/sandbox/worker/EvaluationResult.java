@@ -100,6 +100,22 @@ public record EvaluationResult(
         return OK.equals(status);
     }
 
+    /**
+     * A run stopped from outside before its end (its wall-clock limit; the campaign's deadline or watchdog
+     * sets that limit) that still has a held-out evaluation: its {@code metrics} are the last one, at
+     * {@code steps_done}, and {@code curve} what it reported until then. Never a finished result.
+     */
+    public boolean partial() {
+        return FAILED.equals(status) && TIMEOUT.equals(failureKind()) && metrics != null && !metrics.isEmpty();
+    }
+
+    /** With the measurements a run reported before it was killed: its last held-out evaluation and its curve. */
+    public EvaluationResult withPartialMeasurements(Map<String, Double> lastEval, List<TrainResult.CurvePoint> points) {
+        return new EvaluationResult(id, status, task, primaryMetric, metrics != null ? metrics : lastEval, best,
+                curve != null ? curve : List.copyOf(points), stepsDone, tokensPerSecond, wallSeconds, peakRssMb, params,
+                flopsPerToken, threads, config, taskConfig, failure, worker);
+    }
+
     /** The failure's kind, or null when ok. */
     public String failureKind() {
         return failure == null ? null : failure.kind();

@@ -2,6 +2,7 @@ package archlab.sandbox.worker;
 
 import archlab.sandbox.train.Failure;
 import archlab.sandbox.train.ProgressListener;
+import archlab.sandbox.train.TrainResult;
 import archlab.sandbox.worker.WorkerProcess.KillReason;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
@@ -193,6 +195,9 @@ public final class Sandbox implements AutoCloseable {
         }
         int lastStep = 0;
         int steps = request.config() != null ? request.config().steps() : 0;
+        // What the run reported as it went: kept for a run killed before its result (a partial result).
+        List<TrainResult.CurvePoint> curve = new ArrayList<>();
+        Map<String, Double> lastEval = null;
         Protocol.Started started = null;
         EvaluationResult result = null;
         String malformed = null;
@@ -237,8 +242,11 @@ public final class Sandbox implements AutoCloseable {
                 } else if (m instanceof Protocol.Progress p) {
                     lastStep = p.step();
                     steps = p.steps();
+                    curve.add(new TrainResult.CurvePoint(p.step(), p.loss(), p.lr(), null));
                     listener.onStep(p.step(), p.steps(), p.loss(), p.lr(), p.elapsedSeconds());
                 } else if (m instanceof Protocol.Eval e) {
+                    lastEval = e.metrics();
+                    withEval(curve, e.step(), e.metrics());
                     listener.onEval(e.step(), e.metrics());
                 } else if (m instanceof Protocol.Result r) {
                     if (!Objects.equals(r.result().id(), request.id())) {
@@ -283,7 +291,22 @@ public final class Sandbox implements AutoCloseable {
                 .withPrimaryMetric(started == null ? null : started.primaryMetric())
                 .withWorker(new EvaluationResult.WorkerInfo(w.pid(), warm, warm || !w.ready ? 0 : w.startSeconds,
                         w.requests, exit));
-        return lastStep > 0 ? withSteps(failed, lastStep) : failed;
+        if (lastStep > 0) {
+            failed = withSteps(failed, lastStep);
+        }
+        return curve.isEmpty() ? failed : failed.withPartialMeasurements(lastEval, curve);
+    }
+
+    /** Puts a held-out evaluation on its step's curve point (the worker sends that step's progress first). */
+    private static void withEval(List<TrainResult.CurvePoint> curve, int step, Map<String, Double> metrics) {
+        int last = curve.size() - 1;
+        if (last >= 0 && curve.get(last).step() == step) {
+            TrainResult.CurvePoint p = curve.get(last);
+            curve.set(last, new TrainResult.CurvePoint(step, p.loss(), p.lr(), metrics));
+        } else if (last >= 0) { // a worker that did not send it: the nearest earlier loss stands in
+            TrainResult.CurvePoint p = curve.get(last);
+            curve.add(new TrainResult.CurvePoint(step, p.loss(), p.lr(), metrics));
+        }
     }
 
     /**

@@ -259,6 +259,8 @@ public final class WorkerMain {
     private final class Reporter implements ProgressListener {
         private final String id;
         private long lastSent = Long.MIN_VALUE;
+        /** The last step's progress line when the throttle held it back. */
+        private String unsent;
         volatile Integer lastStep;
 
         Reporter(String id) {
@@ -268,15 +270,25 @@ public final class WorkerMain {
         @Override
         public void onStep(int step, int steps, double loss, double lr, double elapsedSeconds) {
             lastStep = step;
+            unsent = null;
             long now = System.nanoTime();
             if (step <= 1 || step >= steps || lastSent == Long.MIN_VALUE || now - lastSent >= PROGRESS_INTERVAL_NANOS) {
                 lastSent = now;
                 send(Protocol.progress(id, step, steps, loss, lr, elapsedSeconds));
+            } else {
+                unsent = Protocol.progress(id, step, steps, loss, lr, elapsedSeconds);
             }
         }
 
         @Override
         public void onEval(int step, Map<String, Double> metrics) {
+            // An evaluation's step always has its progress line before it, so a run killed later still has
+            // the training loss beside each held-out evaluation in its partial curve.
+            if (unsent != null) {
+                send(unsent);
+                unsent = null;
+                lastSent = System.nanoTime();
+            }
             send(Protocol.eval(id, step, metrics));
         }
     }

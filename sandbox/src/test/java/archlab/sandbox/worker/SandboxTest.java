@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import archlab.sandbox.train.ProgressListener;
 import archlab.sandbox.train.TrainConfig;
+import archlab.sandbox.train.TrainResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -257,6 +258,26 @@ class SandboxTest {
         assertThat(alive(pid)).isFalse();
         assertThat(ProcessHandle.current().descendants().filter(h -> h.pid() == pid)).isEmpty();
         assertThat(sandbox.workerPids()).doesNotContain(pid);
+    }
+
+    @Test
+    @Order(8)
+    void aRunKilledAtItsLimitKeepsItsCurveAndLastHeldOutEvaluation() {
+        TrainConfig evalOften = TrainConfig.builder().steps(5000).batchSize(8).learningRate(3e-3).evalEvery(2)
+                .evalBatches(1).curveEvery(5).seed(1).build();
+        EvaluationResult r = sandbox.evaluate(request("partial", MIXER, evalOften)
+                .withLimits(Limits.UNSET.withWallSeconds(6)));
+
+        assertThat(r.failure().kind()).isEqualTo("timeout");
+        assertThat(r.partial()).as("a timed-out run with an evaluation is partial").isTrue();
+        assertThat(r.stepsDone()).isGreaterThanOrEqualTo(2);
+        assertThat(r.metrics()).containsKeys("accuracy", "loss");
+        assertThat(r.curve()).isNotEmpty().allSatisfy(p -> assertThat(p.loss()).isFinite());
+        TrainResult.CurvePoint lastEval = r.curve().stream().filter(p -> p.eval() != null)
+                .reduce((a, b) -> b).orElseThrow();
+        assertThat(lastEval.eval()).as("the result's metrics are its last held-out evaluation").isEqualTo(r.metrics());
+        assertThat(lastEval.step()).isLessThanOrEqualTo(r.stepsDone());
+        assertThat(lastEval.step() % 2).isZero();
     }
 
     @Test
