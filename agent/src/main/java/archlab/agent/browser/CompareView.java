@@ -35,8 +35,7 @@ final class CompareView {
             List<ExperimentRow> finished = new ArrayList<>();
             List<ExperimentRow> ranked = new ArrayList<>();
             for (ExperimentRow r : bc.index().rows()) {
-                if (!r.baseline() && (r.status() == archlab.knowledge.store.ExperimentStatus.DONE
-                        || r.status() == archlab.knowledge.store.ExperimentStatus.FAILED)) {
+                if (!r.baseline() && r.status().isMeasured()) {
                     finished.add(r);
                 }
                 if (r.ranked()) {

@@ -76,10 +76,10 @@ final class OverviewView {
         List<ExperimentRow> ranked = new ArrayList<>();
         for (ExperimentRow r : idx.rows()) {
             byStatus.merge(r.status().dbValue(), 1L, Long::sum);
-            if (r.status() == ExperimentStatus.FAILED) {
+            if (r.status() == ExperimentStatus.FAILED || r.status() == ExperimentStatus.PARTIAL) {
                 kinds.merge(r.failureKind() == null ? "unknown" : r.failureKind(), 1L, Long::sum);
             }
-            if (!r.baseline() && (r.status() == ExperimentStatus.DONE || r.status() == ExperimentStatus.FAILED)) {
+            if (!r.baseline() && r.status().isMeasured()) {
                 finished.add(r);
             }
             if (r.ranked()) {

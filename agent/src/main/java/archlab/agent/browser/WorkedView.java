@@ -38,7 +38,7 @@ final class WorkedView {
         Map<String, int[]> opTried = new TreeMap<>();
         for (ExperimentRow r : idx.rows()) {
             if (r.baseline() || r.parentId() == null
-                    || (r.status() != ExperimentStatus.DONE && r.status() != ExperimentStatus.FAILED)) {
+                    || !r.status().isMeasured()) {
                 continue;
             }
             ExperimentRow parent = idx.find(r.parentId());

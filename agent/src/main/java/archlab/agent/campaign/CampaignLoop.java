@@ -15,6 +15,7 @@ import archlab.knowledge.store.Hypothesis;
 import archlab.knowledge.store.Store;
 import archlab.sandbox.task.Task;
 import archlab.sandbox.task.Tasks;
+import archlab.sandbox.train.Failure;
 import archlab.sandbox.worker.EvaluationResult;
 
 import java.time.Clock;
@@ -89,7 +90,7 @@ public final class CampaignLoop {
         this.spend = new CampaignSpend(store, campaignId, clock, directives::config, task.defaultSteps());
         this.results = new StageResults(store, campaignId, task, directives::config, FitnessWeights.DEFAULT);
         this.queue = new RunQueue(executor, store, events, task, directives::config, directives::slots,
-                config.deterministic());
+                config.deterministic(), spend::secondsLeft);
         this.directives.attach(queue, () -> stageNow);
         this.step = new ResearchStep(store, campaignId, policy, contexts, search, events, roster, directives, spend);
     }
@@ -112,6 +113,9 @@ public final class CampaignLoop {
             }
             drain();
             CampaignStatus end = stopping() ? CampaignStatus.STOPPED : CampaignStatus.DONE;
+            if (end == CampaignStatus.DONE && queue.pastDeadline()) {
+                leaveUntrained();
+            }
             setStatus(end);
             return end;
         } catch (CampaignFailedException e) {
@@ -167,13 +171,13 @@ public final class CampaignLoop {
         String first = directives.config().stages().get(0).name();
         int told = 0;
         for (Experiment e : store.experiments().list(ExperimentQuery.campaign(campaignId)
-                .statuses(ExperimentStatus.DONE, ExperimentStatus.FAILED))) {
+                .statuses(ExperimentStatus.DONE, ExperimentStatus.FAILED, ExperimentStatus.PARTIAL))) {
             ResearchRecord r = ResearchRecord.of(e);
             if (r.isBaseline() || e.canonicalHash() == null || known.contains(e.canonicalHash())
                     || "coding".equals(e.failureKind())) {
                 continue;
             }
-            if (r.fitnessAt(first).isEmpty() && e.status() != ExperimentStatus.FAILED) {
+            if (r.fitnessAt(first).isEmpty() && e.status() == ExperimentStatus.DONE) {
                 continue;
             }
             Double f = e.status() == ExperimentStatus.DONE ? StageResults.fitnessAt(e, first) : null;
@@ -188,8 +192,11 @@ public final class CampaignLoop {
 
     // ---------------------------------------------------------------- stages
 
-    /** The baseline at a stage: trained once per seed, its mean metric fixes that stage's fitness. */
-    private void baseline(CampaignConfig.Stage stage) throws InterruptedException {
+    /**
+     * The baseline at a stage: trained once per seed, its mean metric fixes that stage's fitness. False
+     * when the wall-clock deadline came first at a later stage (which then is not run).
+     */
+    private boolean baseline(CampaignConfig.Stage stage) throws InterruptedException {
         CampaignConfig config = directives.config();
         Experiment base = store.experiments().list(ExperimentQuery.campaign(campaignId)).stream()
                 .filter(CampaignLoop::isBaseline).findFirst().orElse(null);
@@ -225,17 +232,41 @@ public final class CampaignLoop {
             }
             known = results.mean(id, stage.name());
         }
+        if (known.isEmpty() && queue.pastDeadline()) {
+            if (isFirstStage(stage)) {
+                throw new CampaignFailedException("the wall-clock budget ran out before the baseline finished at stage "
+                        + stage.name() + "; raise budget.wall_clock or train fewer steps at " + stage.name());
+            }
+            return false;
+        }
         double value = known.orElseThrow(() -> new CampaignFailedException("the baseline failed at stage "
                 + stage.name() + "; see archlab show for its failure"));
         results.baseline(stage.name(), value);
+        events.note(String.format(Locale.ROOT, "baseline %s at %s: %s %.4f", config.baseline().origin(), stage.name(),
+                task.primaryMetric(), value));
         for (String unfinished : resultsUnfinished.getOrDefault(stage.name(), List.of())) {
             events.note("resumed: " + nameOf(unfinished) + " had all of its results at " + stage.name()
                     + " but was never finished; finishing it");
             finishIfComplete(unfinished, stage.name());
         }
         resultsUnfinished.remove(stage.name());
-        events.note(String.format(Locale.ROOT, "baseline %s at %s: %s %.4f", config.baseline().origin(), stage.name(),
-                task.primaryMetric(), value));
+        return true;
+    }
+
+    /** At the deadline, designs still waiting for their first run are closed as never trained, and said so. */
+    private void leaveUntrained() {
+        int n = 0;
+        for (Experiment e : store.experiments().list(ExperimentQuery.campaign(campaignId)
+                .statuses(ExperimentStatus.QUEUED))) {
+            if (!isBaseline(e) && store.evaluations().forExperiment(e.id()).isEmpty()) {
+                store.experiments().update(e.toBuilder().status(ExperimentStatus.PRUNED)
+                        .failure("budget", "not trained: the wall-clock budget ran out before its first run").build());
+                n++;
+            }
+        }
+        if (n > 0) {
+            events.note("the wall-clock budget ran out with " + n + " design" + (n == 1 ? "" : "s") + " never trained");
+        }
     }
 
     /** The search's stage: plan while the slots train, until the budget is spent. */
@@ -246,8 +277,7 @@ public final class CampaignLoop {
                 awaitOne();
                 continue;
             }
-            while (queue.hasFreeSlot() && !queue.isEmpty()) {
-                queue.dispatch(false);
+            while (queue.hasFreeSlot() && !queue.isEmpty() && queue.dispatch(false)) {
                 spend.changed();
             }
             if (queue.hasFreeSlot() && queue.isEmpty() && spend.canPlan(queue)) {
@@ -269,7 +299,10 @@ public final class CampaignLoop {
 
     /** A later stage: promote the best of the stage before, train the baseline and them with this stage's seeds. */
     private void verify(CampaignConfig.Stage before, CampaignConfig.Stage stage) throws InterruptedException {
-        baseline(stage);
+        if (!baseline(stage)) {
+            events.stage(stage.name(), "not run: the wall-clock deadline came before its baseline finished");
+            return;
+        }
         List<Experiment> promoted = results.promote(before, stage.promote());
         events.stage(stage.name(), "verifying " + promoted.size() + " design" + (promoted.size() == 1 ? "" : "s")
                 + " with " + stage.seeds() + " seed" + (stage.seeds() == 1 ? "" : "s"));
@@ -281,6 +314,11 @@ public final class CampaignLoop {
         while ((!queue.isEmpty() || queue.inFlight() > 0) && !stopping()) {
             while (queue.dispatch(directives.paused())) {
                 spend.changed();
+            }
+            if (queue.inFlight() == 0 && queue.pastDeadline()) {
+                events.stage(stage.name(), "cut short: the wall-clock deadline came with " + queue.waiting().size()
+                        + " run" + (queue.waiting().size() == 1 ? "" : "s") + " not started");
+                break;
             }
             awaitOne();
         }
@@ -309,6 +347,13 @@ public final class CampaignLoop {
     /** Writes one run's result; once an experiment has all of its stage's results, finishes it. */
     private void record(RunQueue.Job job, EvaluationResult r) {
         spend.changed();
+        if (queue.cappedByDeadline(job) && EvaluationResult.TIMEOUT.equals(r.failureKind())) {
+            Failure f = r.failure();
+            r = r.withFailure(new Failure(EvaluationResult.DEADLINE, "stopped at the campaign's wall-clock deadline "
+                    + "(budget wall_clock " + CampaignSpend.text(directives.config().budget().wallClock()) + ")"
+                    + (f.step() == null ? " before its first step" : " at step " + f.step() + " of "
+                    + (r.config() == null ? "?" : r.config().steps())), f.node(), f.stage(), f.step(), f.stderrTail()));
+        }
         if (EvaluationResult.CRASH.equals(r.failureKind()) && job.attempt() < CRASH_RETRIES && !stopping()) {
             // A worker process that died (killed, out of memory on the host, a native crash) says little about
             // the design; one more run tells an accident from a design that crashes every time.
@@ -318,7 +363,8 @@ public final class CampaignLoop {
             store.experiments().compareAndSetStatus(job.experimentId(), ExperimentStatus.TRAINING, ExperimentStatus.QUEUED);
             return;
         }
-        store.evaluations().upsert(Evaluation.of(job.experimentId(), job.stage(), job.seed(), r.status(),
+        store.evaluations().upsert(Evaluation.of(job.experimentId(), job.stage(), job.seed(),
+                r.partial() ? StageResults.PARTIAL : r.status(),
                 StageResults.json(r.metrics()), StageResults.json(r.curve()), StageResults.json(r)));
         finishIfComplete(job.experimentId(), job.stage());
     }

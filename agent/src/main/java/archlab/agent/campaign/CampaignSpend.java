@@ -60,8 +60,8 @@ final class CampaignSpend {
         if (llmBudgetSpent || b.experiments() != null && trainedExperiments() >= b.experiments()) {
             return true;
         }
-        return b.wallClock() != null
-                && wallSeconds() + reservedForLaterStages(queue, slots) >= b.wallClock().toSeconds();
+        return b.wallClock() != null && (queue.pastDeadline()
+                || wallSeconds() + reservedForLaterStages(queue, slots) >= b.wallClock().toSeconds());
     }
 
     /** Whether another step may be planned: an experiment budget counts the ones queued and in flight. */
@@ -76,8 +76,7 @@ final class CampaignSpend {
         }
         trained = store.experiments().list(ExperimentQuery.campaign(campaignId)).stream()
                 .filter(e -> !ResearchRecord.of(e).isBaseline() && !"coding".equals(e.failureKind()))
-                .filter(e -> e.status() == ExperimentStatus.DONE || e.status() == ExperimentStatus.FAILED
-                        || e.status() == ExperimentStatus.TRAINING)
+                .filter(e -> e.status().isMeasured() || e.status() == ExperimentStatus.TRAINING)
                 .count();
         return trained;
     }
@@ -101,6 +100,28 @@ final class CampaignSpend {
             total += median.getAsDouble() * steps / exploreSteps * designs * s.seeds() / slots;
         }
         return total;
+    }
+
+    /** Seconds left before the wall-clock budget's deadline; infinite without one. */
+    double secondsLeft() {
+        CampaignConfig.Budget b = config.get().budget();
+        return b.wallClock() == null ? Double.POSITIVE_INFINITY : b.wallClock().toSeconds() - wallSeconds();
+    }
+
+    /** A duration as people write it: 45s, 9m, 1h30m. */
+    static String text(Duration d) {
+        long s = d.toSeconds();
+        StringBuilder b = new StringBuilder();
+        if (s >= 3600) {
+            b.append(s / 3600).append('h');
+        }
+        if (s % 3600 >= 60) {
+            b.append(s % 3600 / 60).append('m');
+        }
+        if (s % 60 > 0 || b.length() == 0) {
+            b.append(s % 60).append('s');
+        }
+        return b.toString();
     }
 
     double wallSeconds() {

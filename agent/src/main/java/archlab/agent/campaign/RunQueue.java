@@ -17,12 +17,15 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -45,6 +48,8 @@ final class RunQueue implements AutoCloseable {
     static final int WATCHDOG_PEERS = 3;
     /** A floor under the watchdog's limit, so that one fast start does not starve the next run. */
     static final double WATCHDOG_MIN_SECONDS = 60;
+    /** A run given less than this before the deadline would measure nothing: none is started. */
+    static final double MIN_RUN_SECONDS = 5;
 
     /** One training run: an experiment at a stage with a seed; {@code attempt} counts runs lost to a worker crash. */
     record Job(String experimentId, String stage, int seed, String definition, int attempt) {
@@ -74,14 +79,19 @@ final class RunQueue implements AutoCloseable {
     private final Map<Long, Finished> arrived = new java.util.LinkedHashMap<>();
     private final Map<String, List<Double>> secondsByStage = new HashMap<>();
     private final boolean ordered;
+    /** Seconds before the campaign's wall-clock deadline (infinite without one): no run may outlive it. */
+    private final DoubleSupplier secondsLeft;
+    /** Runs whose time limit is the deadline's, so that a timeout of theirs is the deadline's. */
+    private final Set<Job> cappedByDeadline = new HashSet<>();
     /** Runs started, and the order number of the next one to hand back. */
     private long started;
     private long nextBack;
     private int inFlight;
 
     RunQueue(Executor executor, Store store, CampaignEvents events, Task task, Supplier<CampaignConfig> config,
-             IntSupplier slotLimit, boolean ordered) {
+             IntSupplier slotLimit, boolean ordered, DoubleSupplier secondsLeft) {
         this.executor = executor;
+        this.secondsLeft = secondsLeft;
         this.store = store;
         this.events = events;
         this.task = task;
@@ -151,7 +161,7 @@ final class RunQueue implements AutoCloseable {
 
     /** Starts the next queued run if a slot is free; returns whether one started. */
     boolean dispatch(boolean paused) {
-        if (!hasFreeSlot() || queued.isEmpty() || paused) {
+        if (!hasFreeSlot() || queued.isEmpty() || paused || pastDeadline()) {
             return false;
         }
         Job job = queued.poll();
@@ -238,8 +248,25 @@ final class RunQueue implements AutoCloseable {
         if (stage.batchSize() > 0) {
             tc.batchSize(stage.batchSize());
         }
+        Limits limits = watchdogLimits(stage.name());
+        double left = secondsLeft.getAsDouble();
+        double limit = limits.wallSeconds() > 0 ? limits.wallSeconds() : Limits.DEFAULT.wallSeconds();
+        if (left < limit) {
+            limits = limits.withWallSeconds(Math.max(1, left));
+            cappedByDeadline.add(job);
+        }
         return new EvaluationRequest(job.experimentId(), source, job.experimentId() + ".arch", task.name(),
-                config.get().primaryTask().options(), tc.build(), watchdogLimits(stage.name()), 0);
+                config.get().primaryTask().options(), tc.build(), limits, 0);
+    }
+
+    /** Whether the deadline leaves too little time to start another run. */
+    boolean pastDeadline() {
+        return secondsLeft.getAsDouble() < MIN_RUN_SECONDS;
+    }
+
+    /** Whether this run's time limit was the campaign's deadline (then its timeout is the deadline's). */
+    boolean cappedByDeadline(Job job) {
+        return cappedByDeadline.remove(job);
     }
 
     /** The median time of a stage's finished runs, or empty before the first. */

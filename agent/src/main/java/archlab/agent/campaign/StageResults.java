@@ -10,6 +10,7 @@ import archlab.knowledge.store.ExperimentQuery;
 import archlab.knowledge.store.ExperimentStatus;
 import archlab.knowledge.store.Store;
 import archlab.sandbox.task.Task;
+import archlab.sandbox.worker.EvaluationResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -29,6 +30,8 @@ import java.util.function.Supplier;
  */
 final class StageResults {
     /** Held-out loss below this share of the training loss means the held-out data leaked in. */
+    /** An evaluation row's status for a run stopped from outside after a held-out evaluation. */
+    static final String PARTIAL = "partial";
     static final double LEAK_RATIO = 0.5;
     /** ... and by this many nats at least: two small losses differ by large ratios from noise alone. */
     static final double LEAK_GAP = 0.5;
@@ -89,7 +92,32 @@ final class StageResults {
         String leak = ok.isEmpty() ? null : leakSign(ok);
         double wall = results.stream().mapToDouble(StageResults::wallOf).sum() + (e.wallSeconds() == null ? 0 : e.wallSeconds());
         b.wallSeconds(wall);
-        if (ok.size() < results.size() || leak != null) {
+        List<Evaluation> partial = results.stream().filter(x -> PARTIAL.equals(x.status())).toList();
+        boolean onlyStopped = leak == null && !partial.isEmpty() && ok.size() + partial.size() == results.size();
+        if (onlyStopped) {
+            // Stopped from outside after a held-out evaluation: what it measured is kept, never ranked.
+            JsonNode failure = parse(partial.get(0).result()).path("failure");
+            String kind = failure.path("kind").asText(EvaluationResult.TIMEOUT);
+            String message = failure.path("message").asText("stopped before its last step");
+            if (EvaluationResult.TIMEOUT.equals(kind) && watchdog) {
+                kind = "watchdog";
+                message = "stopped by the watchdog: far slower than its peers at stage " + stage.name() + " (" + message + ")";
+            }
+            List<Evaluation> measured = new ArrayList<>(ok);
+            measured.addAll(partial);
+            Map<String, Double> mean = meanMetrics(measured);
+            String reached = String.format(Locale.ROOT, "; its held-out %s was %.4f at step %d (partial: not ranked)",
+                    task.primaryMetric(), mean.getOrDefault(task.primaryMetric(), Double.NaN),
+                    lastEvaluatedStep(partial.get(0)));
+            if (firstStage || e.stage() == null || e.stage().equals(stage.name())) {
+                b.status(ExperimentStatus.PARTIAL).stage(stage.name()).fitness(null).failure(kind, message + reached)
+                        .metrics(json(Map.of(task.name(), mean))).curves(partial.get(0).curve() == null ? null
+                                : "{\"" + task.name() + "\": " + partial.get(0).curve() + "}");
+            } else {
+                record = record.withFailure(stage.name(), "partial, " + kind + ": " + message + reached);
+                b.status(ExperimentStatus.DONE);
+            }
+        } else if (ok.size() < results.size() || leak != null) {
             Evaluation bad = results.stream().filter(x -> !"ok".equals(x.status())).findFirst().orElse(null);
             JsonNode failure = bad == null ? JSON.createObjectNode() : parse(bad.result()).path("failure");
             String kind = leak != null ? "suspicious" : failure.path("kind").asText("failed");
@@ -118,6 +146,17 @@ final class StageResults {
                             : "{\"" + task.name() + "\": " + ok.get(0).curve() + "}");
         }
         return store.experiments().update(b.extra(record.toJson()).build());
+    }
+
+    /** The step of a run's last held-out evaluation on its curve (0 when it has none). */
+    private static int lastEvaluatedStep(Evaluation partial) {
+        int step = 0;
+        for (JsonNode p : parse(partial.curve())) {
+            if (p.path("eval").isObject()) {
+                step = p.path("step").asInt();
+            }
+        }
+        return step;
     }
 
     /**

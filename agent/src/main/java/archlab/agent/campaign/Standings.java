@@ -44,7 +44,7 @@ public record Standings(Campaign campaign, List<String> stages, Map<ExperimentSt
                 baseline = e;
                 continue;
             }
-            if (e.status() == ExperimentStatus.DONE || e.status() == ExperimentStatus.FAILED) {
+            if (e.status().isMeasured()) {
                 finished.add(e);
             }
             if (e.status() == ExperimentStatus.DONE && e.fitness() != null && Double.isFinite(e.fitness())) {

@@ -119,6 +119,9 @@ final class CampaignDisplay implements CampaignEvents, AutoCloseable {
         if (e.status() == ExperimentStatus.DONE) {
             done++;
             say(String.format(Locale.ROOT, "%s done at %s: fitness %.4f", label(e), e.stage(), e.fitness()));
+        } else if (e.status() == ExperimentStatus.PARTIAL) {
+            done++;
+            say(label(e) + " stopped early (" + e.failureKind() + "): " + e.failureMessage());
         } else {
             done++;
             say(label(e) + " failed: " + e.failureKind() + ": " + e.failureMessage());

@@ -62,7 +62,7 @@ final class CampaignAnswers {
         Optional<Experiment> best = st.best();
         if (best.isEmpty()) {
             return "Nothing has finished above the baseline yet (" + st.count(ExperimentStatus.DONE) + " done, "
-                    + st.count(ExperimentStatus.FAILED) + " failed). /status shows what is running.";
+                    + st.count(ExperimentStatus.FAILED) + " failed, " + st.count(ExperimentStatus.PARTIAL) + " partial). /status shows what is running.";
         }
         Experiment e = best.get();
         StringBuilder b = new StringBuilder();
@@ -278,9 +278,9 @@ final class CampaignAnswers {
         StringBuilder b = new StringBuilder();
         b.append("Campaign ").append(c.name()).append(" (").append(c.id()).append("): ").append(c.status().dbValue())
                 .append(", ").append(c.policy()).append(" policy\n");
-        b.append(String.format(Locale.ROOT, "  %d experiments: %d done, %d failed, %d training, %d queued, %d pruned; "
+        b.append(String.format(Locale.ROOT, "  %d experiments: %d done, %d failed, %d partial, %d training, %d queued, %d pruned; "
                         + "%.1f min of wall clock%n", st.total(), st.count(ExperimentStatus.DONE),
-                st.count(ExperimentStatus.FAILED), st.count(ExperimentStatus.TRAINING), st.count(ExperimentStatus.QUEUED),
+                st.count(ExperimentStatus.FAILED), st.count(ExperimentStatus.PARTIAL), st.count(ExperimentStatus.TRAINING), st.count(ExperimentStatus.QUEUED),
                 st.count(ExperimentStatus.PRUNED), spend.path("wall_s").asDouble(0) / 60));
         List<Experiment> running = store.experiments().list(ExperimentQuery.campaign(campaignId)
                 .statuses(ExperimentStatus.TRAINING));

@@ -49,7 +49,7 @@ final class NewsFeed {
         lastChange = changed;
         List<Experiment> finished = !experimentsChanged ? List.of() : store.experiments().list(
                 ExperimentQuery.campaign(campaignId).statuses(ExperimentStatus.DONE, ExperimentStatus.FAILED,
-                        ExperimentStatus.PRUNED));
+                        ExperimentStatus.PARTIAL, ExperimentStatus.PRUNED));
         for (Experiment e : finished) {
             String key = e.id() + "@" + e.stage() + "@" + e.status();
             if (seen.add(key) && !first) {
@@ -77,6 +77,10 @@ final class NewsFeed {
         String name = e.name() == null ? e.id() : e.name();
         if (e.status() == ExperimentStatus.PRUNED) {
             return name + " pruned";
+        }
+        if (e.status() == ExperimentStatus.PARTIAL) {
+            return name + " stopped early (partial, not ranked): " + (e.failureKind() == null ? "" : e.failureKind() + ", ")
+                    + CampaignAnswers.clip(e.failureMessage(), 160);
         }
         if (e.status() == ExperimentStatus.FAILED) {
             return name + " failed: " + (e.failureKind() == null ? "" : e.failureKind() + ", ")

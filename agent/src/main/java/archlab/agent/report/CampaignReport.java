@@ -155,7 +155,7 @@ public final class CampaignReport {
         md.append("## Failures\n\n");
         Map<String, Integer> kinds = new TreeMap<>();
         for (Experiment e : s.finished()) {
-            if (e.status() == ExperimentStatus.FAILED) {
+            if (e.status() == ExperimentStatus.FAILED || e.status() == ExperimentStatus.PARTIAL) {
                 kinds.merge(e.failureKind() == null ? "unknown" : e.failureKind(), 1, Integer::sum);
             }
         }

@@ -72,7 +72,8 @@ class RunQueueTest {
             Scripted executor = new Scripted();
             List<String> ids = new ArrayList<>();
             try (RunQueue queue = new RunQueue(executor, store, CampaignEvents.NONE,
-                    Tasks.create("mqar", Map.of()), () -> config, () -> 3, deterministic)) {
+                    Tasks.create("mqar", Map.of()), () -> config, () -> 3, deterministic,
+                    () -> Double.POSITIVE_INFINITY)) {
                 for (int i = 0; i < 3; i++) {
                     Experiment e = store.experiments().insert(Experiment.builder(Ids.next("exp"), c.id()).name("e" + i)
                             .checkedDefinition(config.baseline().source().replace("param d = 64", "param d = " + (32 + 16 * i)))

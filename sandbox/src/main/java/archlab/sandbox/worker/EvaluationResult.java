@@ -55,6 +55,8 @@ public record EvaluationResult(
     public static final String NON_CAUSAL = Trainer.NON_CAUSAL;
     public static final String OOM = "oom";
     public static final String TIMEOUT = "timeout";
+    /** A timeout whose limit was the caller's deadline (a campaign's wall-clock budget), relabelled by it. */
+    public static final String DEADLINE = "deadline";
     public static final String CRASH = "crash";
     public static final String INTERNAL = "internal";
 
@@ -106,7 +108,8 @@ public record EvaluationResult(
      * {@code steps_done}, and {@code curve} what it reported until then. Never a finished result.
      */
     public boolean partial() {
-        return FAILED.equals(status) && TIMEOUT.equals(failureKind()) && metrics != null && !metrics.isEmpty();
+        return FAILED.equals(status) && (TIMEOUT.equals(failureKind()) || DEADLINE.equals(failureKind()))
+                && metrics != null && !metrics.isEmpty();
     }
 
     /** With the measurements a run reported before it was killed: its last held-out evaluation and its curve. */
@@ -130,6 +133,11 @@ public record EvaluationResult(
         return new EvaluationResult(id, status, task, primaryMetric != null ? primaryMetric : v, metrics, best, curve,
                 stepsDone, tokensPerSecond, wallSeconds, peakRssMb, params, flopsPerToken, threads, config, taskConfig,
                 failure, worker);
+    }
+
+    public EvaluationResult withFailure(Failure v) {
+        return new EvaluationResult(id, status, task, primaryMetric, metrics, best, curve, stepsDone, tokensPerSecond,
+                wallSeconds, peakRssMb, params, flopsPerToken, threads, config, taskConfig, v, worker);
     }
 
     public EvaluationResult withPeakRssMb(double v) {

@@ -164,6 +164,10 @@ final class OfflineAnalyst implements Analyst {
             b.append("The run failed").append(result.failureKind() == null ? "" : " (" + result.failureKind() + ")")
                     .append(result.failureMessage() == null ? "." : ": " + BoundedText.clip(result.failureMessage(), 200)
                             + ".");
+        } else if (result.status() == ExperimentStatus.PARTIAL) {
+            b.append("The run was stopped before its last step").append(result.failureKind() == null ? ""
+                    : " (" + result.failureKind() + ")").append(result.failureMessage() == null ? "."
+                    : ": " + BoundedText.clip(result.failureMessage(), 240) + ".");
         } else if (score != null) {
             b.append(String.format(Locale.ROOT, "On %s it reached %s %s", task, score.metric(),
                     BoundedText.number(score.value())));
@@ -194,6 +198,9 @@ final class OfflineAnalyst implements Analyst {
                 : "Expected: " + BoundedText.clip(expected, 240) + ".";
         if (result.status() == ExperimentStatus.FAILED) {
             return head + " The run failed, so the expectation could not be tested.";
+        }
+        if (result.status() == ExperimentStatus.PARTIAL) {
+            return head + " The run was stopped early, so its partial result cannot settle the expectation.";
         }
         if (parent == null) {
             return head + " There is no parent to compare with, so the result stands as a baseline.";

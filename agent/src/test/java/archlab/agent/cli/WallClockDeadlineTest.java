@@ -1,0 +1,104 @@
+package archlab.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import archlab.agent.campaign.Standings;
+import archlab.knowledge.store.Campaign;
+import archlab.knowledge.store.CampaignStatus;
+import archlab.knowledge.store.Evaluation;
+import archlab.knowledge.store.Experiment;
+import archlab.knowledge.store.ExperimentQuery;
+import archlab.knowledge.store.ExperimentStatus;
+import archlab.knowledge.store.Store;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The wall clock is a hard limit, on a machine loaded by a second training process: at the deadline the
+ * runs in flight are stopped (kind {@code deadline}), each keeps what it measured (status {@code partial}
+ * with its curve and last held-out evaluation, when it had one), and the campaign ends within
+ * max(2 %, 30 s) of its budget. Runs take several times the 5 s before the deadline in which no new
+ * run starts, so the deadline always finds runs in flight.
+ */
+@Tag("slow")
+class WallClockDeadlineTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int BUDGET_S = 45;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theDeadlineStopsRunsInFlightKeepsTheirPartialResultsAndEndsOnTime() throws Exception {
+        Path base = Path.of("../knowledge-base/architectures/linear_attention.arch").toAbsolutePath().normalize();
+        Path file = dir.resolve("deadline.yaml");
+        Files.writeString(file, """
+                name: deadline
+                seed: 5
+                task: {name: mqar, options: {vocab: 16, seq_len: 24, pairs: 3}}
+                baseline: %s
+                budget: {wall_clock: %ds}
+                search: {strategy: mcts}
+                stages:
+                  - {name: explore, steps: 500, batch_size: 16, params: {d: 16}}
+                workers: 2
+                output: %s
+                """.formatted(base, BUDGET_S, dir.resolve("runs")));
+        Path load = dir.resolve("load.arch");
+        Files.copy(Path.of("../knowledge-base/architectures/transformer.arch").toAbsolutePath().normalize(), load);
+
+        MainTest.Result r;
+        long t0 = System.nanoTime();
+        try (ArchlabProcess loader = ArchlabProcess.start("train", load.toString(), "--task", "mqar", "--steps",
+                "100000", "--threads", "2", "--no-progress")) {
+            r = MainTest.run("run", file.toString(), "--no-progress");
+            assertThat(loader.process().isAlive()).as("the load ran throughout").isTrue();
+        }
+        double took = (System.nanoTime() - t0) / 1e9;
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(took).as("the whole command, JVM start and report included").isLessThan(BUDGET_S + 30 + 15);
+
+        Path run = CampaignRunTest.onlyRun(dir);
+        try (Store store = Store.openRunFolder(run)) {
+            Campaign c = store.campaigns().list().get(0);
+            assertThat(c.status()).isEqualTo(CampaignStatus.DONE);
+            double wall = JSON.readTree(c.spend()).path("wall_s").asDouble();
+            assertThat(wall).as("spend wall_s within max(2 %%, 30 s) of the budget").isLessThanOrEqualTo(BUDGET_S + 30);
+
+            List<Experiment> all = store.experiments().list(ExperimentQuery.campaign(c.id()));
+            List<Evaluation> cut = new ArrayList<>();
+            for (Experiment e : all) {
+                assertThat(e.status()).as(e.name() + " is left in a final state").matches(ExperimentStatus::isFinal);
+                for (Evaluation ev : store.evaluations().forExperiment(e.id())) {
+                    JsonNode result = JSON.readTree(ev.result());
+                    if (!"deadline".equals(result.path("failure").path("kind").asText())) {
+                        continue;
+                    }
+                    cut.add(ev);
+                    assertThat(result.path("failure").path("message").asText()).contains("wall-clock deadline");
+                    if ("partial".equals(ev.status())) {
+                        assertThat(ev.metrics()).as("a partial run keeps its last held-out evaluation").contains("accuracy");
+                        assertThat(ev.curve()).as("and its curve").contains("\"step\"");
+                        if (!Standings.isBaseline(e)) {
+                            assertThat(e.status()).isEqualTo(ExperimentStatus.PARTIAL);
+                            assertThat(e.fitness()).as("a partial result is never ranked").isNull();
+                            assertThat(e.failureMessage()).contains("partial: not ranked");
+                        }
+                    } else {
+                        assertThat(ev.status()).isEqualTo("failed");
+                        assertThat(result.path("metrics").isMissingNode()).as("failed: no evaluation before the cut").isTrue();
+                    }
+                }
+            }
+            assertThat(cut).as("the deadline found runs in flight").isNotEmpty();
+            assertThat(Standings.read(store, c.id()).ranked()).noneMatch(e -> e.status() == ExperimentStatus.PARTIAL);
+        }
+    }
+}
