@@ -42,6 +42,17 @@ public record CampaignConfig(String name, String description, long seed, List<Ta
     }
 
     /** The task the search ranks by: the first one. */
+    /** The same campaign with these stages (a directive or the budget plan changed them). */
+    public CampaignConfig withStages(List<Stage> v) {
+        return new CampaignConfig(name, description, seed, tasks, baseline, seeds, budget, policy, llm, strategy, search,
+                v, workers, output, store, slurm, schedule);
+    }
+
+    /** The stage of this name, else the first (a stage a directive or the plan renamed away). */
+    public Stage stage(String stageName) {
+        return stages.stream().filter(s -> s.name().equals(stageName)).findFirst().orElse(stages.get(0));
+    }
+
     public TaskSpec primaryTask() {
         return tasks.get(0);
     }

@@ -38,6 +38,8 @@ public final class CampaignDirectives {
     private final Consumer<CampaignStatus> status;
     private final DirectivesInForce inForce = new DirectivesInForce();
     private CampaignConfig config;
+    /** The config as the file and the directives have it, before the budget plan scales the later stages. */
+    private CampaignConfig asDirected;
     private RunQueue queue;
     private IntSupplier stageNow = () -> 0;
     private boolean stop;
@@ -45,6 +47,7 @@ public final class CampaignDirectives {
     CampaignDirectives(CampaignConfig config, Store store, String campaignId, CampaignEvents events, Roster roster,
                        int executorSlots, Consumer<CampaignStatus> status) {
         this.config = config;
+        this.asDirected = config;
         this.store = store;
         this.campaignId = campaignId;
         this.events = events;
@@ -179,6 +182,7 @@ public final class CampaignDirectives {
             return "every step expands " + nameOf(id) + " until /unpin";
         } else if (s instanceof Steering.Budget b) {
             config = withBudget(config, b);
+            asDirected = withBudget(asDirected, b);
             return "budget now " + describeBudget(config.budget());
         } else if (s instanceof Steering.Seeds seeds) {
             int index = stageIndex(seeds.stage());
@@ -188,6 +192,7 @@ public final class CampaignDirectives {
             }
             if (index > 0) {
                 config = withSeeds(config, seeds);
+                asDirected = withSeeds(asDirected, seeds);
             }
             return "stage " + seeds.stage() + " will train each design with " + seeds.seeds() + " seeds";
         } else if (s instanceof Steering.Workers w) {
@@ -434,9 +439,22 @@ public final class CampaignDirectives {
             stages.add(s.name().equals(seeds.stage()) ? new CampaignConfig.Stage(s.name(), s.steps(), seeds.seeds(),
                     s.batchSize(), s.params(), s.promote()) : s);
         }
-        return new CampaignConfig(c.name(), c.description(), c.seed(), c.tasks(), c.baseline(), c.seeds(), c.budget(),
-                c.policy(), c.llm(), c.strategy(), c.search(), stages, c.workers(), c.output(), c.store(), c.slurm(),
-                c.schedule());
+        return c.withStages(stages);
+    }
+
+    /** The later stages as the campaign file and the directives have them, before any budget plan. */
+    List<CampaignConfig.Stage> laterAsDirected() {
+        return asDirected.stages().subList(1, asDirected.stages().size());
+    }
+
+    /** The later stages as the budget plan scaled them; none of them has started. */
+    void planLaterStages(List<CampaignConfig.Stage> later) {
+        List<CampaignConfig.Stage> stages = new ArrayList<>();
+        stages.add(config.stages().get(0));
+        for (CampaignConfig.Stage s : config.stages().subList(1, config.stages().size())) {
+            stages.add(later.stream().filter(l -> l.name().equals(s.name())).findFirst().orElse(s));
+        }
+        config = config.withStages(stages);
     }
 
     static String describeBudget(CampaignConfig.Budget b) {

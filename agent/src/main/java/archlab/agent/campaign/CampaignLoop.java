@@ -50,6 +50,8 @@ import java.util.function.BooleanSupplier;
 public final class CampaignLoop {
     /** Runs lost to a crashed worker process are trained again this many times before the crash is their result. */
     static final int CRASH_RETRIES = 1;
+    /** The measured run time moves this much (a fraction) before the budget plan is made again. */
+    private static final double REPLAN_CHANGE = 0.25;
 
     private final Store store;
     private final String campaignId;
@@ -72,6 +74,8 @@ public final class CampaignLoop {
      * baseline is known, since their fitness is relative to it.
      */
     private final Map<String, List<String>> resultsUnfinished = new LinkedHashMap<>();
+    /** The budget plan in force, revised when the first stage's measured run time moves by a quarter. */
+    private BudgetPlan plan;
 
     public CampaignLoop(CampaignConfig config, Store store, String campaignId, ResearchPolicy policy,
                         ContextSource contexts, SearchStrategy search, Executor executor, CampaignEvents events,
@@ -101,6 +105,10 @@ public final class CampaignLoop {
         setStatus(CampaignStatus.RUNNING);
         recover();
         directives.replay();
+        List<CampaignConfig.Stage> planned = spend.plannedStages(directives.config());
+        if (!planned.isEmpty()) {
+            directives.planLaterStages(planned);
+        }
         try {
             List<CampaignConfig.Stage> stages = directives.config().stages();
             CampaignConfig.Stage explore = stages.get(0);
@@ -237,6 +245,7 @@ public final class CampaignLoop {
                 throw new CampaignFailedException("the wall-clock budget ran out before the baseline finished at stage "
                         + stage.name() + "; raise budget.wall_clock or train fewer steps at " + stage.name());
             }
+            store.experiments().updateStatus(id, ExperimentStatus.DONE); // as it was after the stage before
             return false;
         }
         double value = known.orElseThrow(() -> new CampaignFailedException("the baseline failed at stage "
@@ -251,6 +260,28 @@ public final class CampaignLoop {
         }
         resultsUnfinished.remove(stage.name());
         return true;
+    }
+
+    /**
+     * Prints and keeps what the budget affords at the first stage's measured speed, scaling the later
+     * stages down when they would leave exploration too few children (BudgetPlan).
+     */
+    private void plan(String revised) {
+        CampaignConfig.Stage first = directives.config().stages().get(0);
+        var median = queue.medianSeconds(first.name());
+        if (median.isEmpty() || stageNow > 0) {
+            return;
+        }
+        List<CampaignConfig.Stage> filed = new ArrayList<>(List.of(first));
+        filed.addAll(directives.laterAsDirected()); // the plan scales from these, never from its own
+        BudgetPlan p = BudgetPlan.of(directives.config().withStages(filed), median.getAsDouble(), directives.slots(),
+                task.defaultSteps(), spend.trainedExperiments(), spend.wallSeconds());
+        directives.planLaterStages(p.stages());
+        String text = p.text(first.name());
+        events.note("plan" + revised + ": " + text);
+        spend.plan(p, text);
+        spend.save();
+        plan = p;
     }
 
     /** At the deadline, designs still waiting for their first run are closed as never trained, and said so. */
@@ -271,6 +302,9 @@ public final class CampaignLoop {
 
     /** The search's stage: plan while the slots train, until the budget is spent. */
     private void explore(CampaignConfig.Stage stage) throws InterruptedException {
+        if (plan == null) {
+            plan("");
+        }
         int emptySteps = 0;
         while (!stopping() && !spend.exhausted(queue, directives.slots())) {
             if (directives.paused()) {
@@ -293,6 +327,13 @@ public final class CampaignLoop {
                 break;
             }
             awaitOne();
+        }
+        String why = stopping() ? "the campaign was asked to stop" : spend.exhaustedBy(queue, directives.slots());
+        if (why == null && !spend.canPlan(queue)) {
+            why = "the experiment budget (" + directives.config().budget().experiments() + ") is planned in full";
+        }
+        if (why != null) {
+            events.stage(stage.name(), "exploration ends: " + why);
         }
         drain();
     }
@@ -367,6 +408,13 @@ public final class CampaignLoop {
                 r.partial() ? StageResults.PARTIAL : r.status(),
                 StageResults.json(r.metrics()), StageResults.json(r.curve()), StageResults.json(r)));
         finishIfComplete(job.experimentId(), job.stage());
+        if (stageNow == 0 && job.stage().equals(directives.config().stages().get(0).name())) {
+            var median = queue.medianSeconds(job.stage());
+            if (median.isPresent() && (plan == null || Math.abs(median.getAsDouble() - plan.runSeconds())
+                    > REPLAN_CHANGE * plan.runSeconds())) {
+                plan(plan == null ? "" : " revised");
+            }
+        }
     }
 
     /** Once an experiment has all of its stage's results: its fitness, the review, the search told. */
@@ -430,8 +478,7 @@ public final class CampaignLoop {
     }
 
     private CampaignConfig.Stage stage(String name) {
-        List<CampaignConfig.Stage> stages = directives.config().stages();
-        return stages.stream().filter(s -> s.name().equals(name)).findFirst().orElse(stages.get(0));
+        return directives.config().stage(name);
     }
 
     private CampaignConfig.Stage stageOf(Experiment e) {

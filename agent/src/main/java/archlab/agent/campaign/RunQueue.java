@@ -293,8 +293,7 @@ final class RunQueue implements AutoCloseable {
     }
 
     private CampaignConfig.Stage stage(String name) {
-        return config.get().stages().stream().filter(s -> s.name().equals(name)).findFirst()
-                .orElse(config.get().stages().get(0));
+        return config.get().stage(name);
     }
 
     @Override

@@ -238,8 +238,7 @@ final class StageResults {
     }
 
     private CampaignConfig.Stage stage(String name) {
-        return config.get().stages().stream().filter(s -> s.name().equals(name)).findFirst()
-                .orElse(config.get().stages().get(0));
+        return config.get().stage(name);
     }
 
     private static Map<String, Double> meanMetrics(List<Evaluation> rows) {

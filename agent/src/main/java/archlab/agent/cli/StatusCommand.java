@@ -86,6 +86,10 @@ final class StatusCommand implements Callable<Integer> {
                 if (budget.isEmpty()) {
                     out.println("budget   no limits");
                 }
+                String plan = parse(c.spend()).path("plan").path("text").asText("");
+                if (!plan.isEmpty()) {
+                    out.println("plan     " + plan);
+                }
                 StringBuilder counts = new StringBuilder();
                 for (ExperimentStatus st : ExperimentStatus.values()) {
                     long n = s.count(st);

@@ -2,6 +2,7 @@ package archlab.agent.report;
 
 import archlab.agent.campaign.Standings;
 import archlab.evaluators.fitness.ParetoFront;
+import archlab.knowledge.store.Campaign;
 import archlab.knowledge.store.Experiment;
 import archlab.knowledge.store.ExperimentStatus;
 import archlab.knowledge.store.Store;
@@ -178,7 +179,20 @@ public final class CampaignReport {
         md.append("| LLM calls | ").append(s.llm().calls()).append(" |\n");
         md.append("| LLM tokens in / out | ").append(s.llm().tokensIn()).append(" / ").append(s.llm().tokensOut()).append(" |\n");
         md.append("| LLM cost | ").append(String.format(Locale.ROOT, "%.4f", s.llm().cost())).append(" |\n");
+        JsonNode plan = planOf(c);
+        if (plan.hasNonNull("text")) {
+            md.append("\n**Budget plan** (the last one made, from the first stage's measured run time): ")
+                    .append(plan.path("text").asText()).append(".\n");
+        }
         return md.toString();
+    }
+
+    private static JsonNode planOf(Campaign c) {
+        try {
+            return c.spend() == null ? JSON.createObjectNode() : JSON.readTree(c.spend()).path("plan");
+        } catch (Exception e) {
+            return JSON.createObjectNode();
+        }
     }
 
     private static List<Figures.TreeNode> lineage(Store store, Experiment best) {

@@ -101,4 +101,52 @@ class WallClockDeadlineTest {
             assertThat(Standings.read(store, c.id()).ranked()).noneMatch(e -> e.status() == ExperimentStatus.PARTIAL);
         }
     }
+
+    /**
+     * The issue's campaign in small: a verify stage (3 designs × 2 seeds × 4,000 steps) that alone would
+     * take the whole budget. The plan scales it down, says so and what would keep it, and the campaign
+     * explores before verifying, instead of going from the baseline straight to verify.
+     */
+    @Test
+    void aVerifyStageLargerThanTheBudgetIsScaledDownAndTheCampaignExploresAnyway() throws Exception {
+        Path base = Path.of("../knowledge-base/architectures/linear_attention.arch").toAbsolutePath().normalize();
+        Path file = dir.resolve("plan.yaml");
+        Files.writeString(file, """
+                name: plan
+                seed: 5
+                task: {name: mqar, options: {vocab: 16, seq_len: 24, pairs: 3}}
+                baseline: %s
+                budget: {wall_clock: 90s}
+                search: {strategy: mcts}
+                stages:
+                  - {name: explore, steps: 200, batch_size: 16, params: {d: 16}}
+                  - {name: verify, steps: 4000, seeds: 2, batch_size: 16, params: {d: 16}, promote: {top: 3}}
+                workers: 2
+                output: %s
+                """.formatted(base, dir.resolve("runs")));
+        MainTest.Result r = MainTest.run("run", file.toString(), "--no-progress");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        String out = r.out() + r.err();
+        assertThat(out).contains("plan: at the measured", "scaled down so that it fits",
+                "verify had top 3 × 2 seeds × 4,000 steps", "raise budget.wall_clock to about");
+
+        Path run = CampaignRunTest.onlyRun(dir);
+        assertThat(run.resolve("report.md")).content().contains("**Budget plan**");
+        assertThat(MainTest.run("status", run.toString()).out()).contains("plan     at the measured");
+        try (Store store = Store.openRunFolder(run)) {
+            Campaign c = store.campaigns().list().get(0);
+            assertThat(c.status()).isEqualTo(CampaignStatus.DONE);
+            JsonNode plan = JSON.readTree(c.spend()).path("plan");
+            assertThat(plan.path("scaled").asBoolean()).isTrue();
+            JsonNode verify = plan.path("stages").get(0);
+            assertThat(verify.path("top").asInt() * verify.path("seeds").asInt() * verify.path("steps").asInt())
+                    .as("the verify stage in force is smaller than the file's").isLessThan(3 * 2 * 4000);
+            long explored = store.experiments().list(ExperimentQuery.campaign(c.id())).stream()
+                    .filter(e -> !Standings.isBaseline(e))
+                    .filter(e -> store.evaluations().forExperiment(e.id()).stream().anyMatch(ev -> ev.stage().equals("explore")))
+                    .count();
+            assertThat(explored).as("children trained at explore").isGreaterThanOrEqualTo(2);
+            assertThat(JSON.readTree(c.spend()).path("wall_s").asDouble()).isLessThanOrEqualTo(90 + 30);
+        }
+    }
 }
