@@ -311,7 +311,7 @@ final class CampaignAnswers {
                 .append(limit != null && limit.experiments() != null && experiments > limit.experiments() ? "  OVER" : "")
                 .append('\n');
         double wall = spend.path("wall_s").asDouble(0);
-        // a step that started before the limit runs to its end, so the wall clock can be overspent: say so
+        // the deadline stops runs in flight, but finishing the campaign takes a moment: an overrun is said
         b.append(String.format(Locale.ROOT, "  wall clock   %.1f min / %s%s%n", wall / 60,
                 limit == null || limit.wallClock() == null ? "no limit"
                         : String.format(Locale.ROOT, "%.1f min", limit.wallClock().toSeconds() / 60.0),
@@ -324,6 +324,10 @@ final class CampaignAnswers {
                 limit == null || limit.money() == null ? "no limit" : String.format(Locale.ROOT, "$%.2f", limit.money())));
         if (llm != null && llm.calls() > 0) {
             b.append("  ").append(llm.calls()).append(" LLM calls\n");
+        }
+        String plan = spend.path("plan").path("text").asText("");
+        if (!plan.isEmpty()) {
+            b.append("Plan: ").append(plan).append('\n');
         }
         return b.toString();
     }
