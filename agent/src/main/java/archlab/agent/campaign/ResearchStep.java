@@ -143,7 +143,7 @@ final class ResearchStep {
         Map<String, Draft> byKey = new LinkedHashMap<>();
         List<Candidate> candidates = new ArrayList<>();
         for (Draft d : drafts) {
-            if (roster.has(d.key()) || byKey.containsKey(d.key())) {
+            if (roster.has(d.key()) || byKey.containsKey(d.key()) || trainsAsItsParent(d, under, stage)) {
                 continue;
             }
             Optional<DirectivesInForce.Rule> avoided = rules.avoidedBy(d.definition().source(), d.ops(), d.topic());
@@ -178,6 +178,26 @@ final class ResearchStep {
         // What is left (the planner, and codings the search did not choose) is the cost of the expansion.
         store.llmCalls().link(campaignId, ledgerMark, store.llmCalls().lastId(), null, expanded);
         return screening.chosen().size();
+    }
+
+    /**
+     * Whether the draft, with the stage's params in force, is the model its parent is: a change to a
+     * param the stage overrides (resizing d when the stage sets d) would train the parent again.
+     */
+    private static boolean trainsAsItsParent(Draft d, Experiment parent, CampaignConfig.Stage stage) {
+        if (parent == null || parent.definition() == null || stage.params().isEmpty()) {
+            return false;
+        }
+        try {
+            return atStage(d.definition().source(), stage).equals(atStage(parent.definition(), stage));
+        } catch (DefinitionException | RuntimeException e) {
+            return false; // it checked without the stage's params; the run will say what the params break
+        }
+    }
+
+    private static String atStage(String source, CampaignConfig.Stage stage) throws DefinitionException {
+        return ModelDefinition.parse(ModelDefinition.withParams(source, "design.arch", stage.params()), "design.arch")
+                .canonicalHash();
     }
 
     /** The planner and the coder on the node the search chose. Failed codings are recorded as failed experiments. */

@@ -10,11 +10,13 @@ import archlab.knowledge.store.Experiment;
 import archlab.knowledge.store.ExperimentQuery;
 import archlab.knowledge.store.ExperimentStatus;
 import archlab.knowledge.store.Store;
+import archlab.sandbox.ModelDefinition;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -74,9 +76,14 @@ class CampaignRunTest {
                     .filter(e -> !"coding".equals(e.failureKind())).toList();
             assertThat(trained).hasSize(4);
             Set<String> hashes = new HashSet<>();
+            Set<String> asTrained = new HashSet<>();
             for (Experiment e : all) {
                 if (e.canonicalHash() != null) {
                     assertThat(hashes.add(e.canonicalHash())).as("trained once: " + e.id()).isTrue();
+                    // the stage sets d = 16: a child that differs from another design only in d trains it again
+                    String atStage = ModelDefinition.parse(ModelDefinition.withParams(e.definition(), "e.arch",
+                            Map.of("d", 16)), "e.arch").canonicalHash();
+                    assertThat(asTrained.add(atStage)).as("a different model at the stage's params: " + e.name()).isTrue();
                 }
             }
             for (Experiment e : trained) {
