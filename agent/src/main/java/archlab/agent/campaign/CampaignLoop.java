@@ -335,7 +335,33 @@ public final class CampaignLoop {
         if (why != null) {
             events.stage(stage.name(), "exploration ends: " + why);
         }
-        drain();
+        List<CampaignConfig.Stage> stages = directives.config().stages();
+        if (!stopping() && stages.size() > 1) {
+            // While the last runs finish, idle slots train the next stage's baseline: it needs nothing from this one.
+            queueBaselineRuns(stages.get(1));
+        }
+        while (queue.inFlight() > 0) {
+            while (queue.dispatch(directives.paused())) {
+                spend.changed();
+            }
+            awaitOne();
+        }
+    }
+
+    /** The baseline's runs at {@code stage} that have no good result and are not queued or training yet. */
+    private void queueBaselineRuns(CampaignConfig.Stage stage) {
+        Experiment base = store.experiments().list(ExperimentQuery.campaign(campaignId)).stream()
+                .filter(CampaignLoop::isBaseline).findFirst().orElse(null);
+        if (base == null || results.mean(base.id(), stage.name()).isPresent()) {
+            return;
+        }
+        for (int seed = 0; seed < stage.seeds(); seed++) {
+            boolean ok = store.evaluations().find(base.id(), stage.name(), seed).map(x -> "ok".equals(x.status()))
+                    .orElse(false);
+            if (!ok && !queue.has(base.id(), stage.name(), seed)) {
+                queue.add(new RunQueue.Job(base.id(), stage.name(), seed, base.definition()));
+            }
+        }
     }
 
     /** A later stage: promote the best of the stage before, train the baseline and them with this stage's seeds. */

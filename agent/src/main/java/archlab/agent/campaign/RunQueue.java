@@ -74,6 +74,8 @@ final class RunQueue implements AutoCloseable {
     private final IntSupplier slotLimit;
     private final ExecutorService slots;
     private final Deque<Job> queued = new ArrayDeque<>();
+    /** Runs started and not yet handed back. */
+    private final List<Job> running = new ArrayList<>();
     private final LinkedBlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
     /** Finished runs not yet handed back, by the order they started in. */
     private final Map<Long, Finished> arrived = new java.util.LinkedHashMap<>();
@@ -127,9 +129,10 @@ final class RunQueue implements AutoCloseable {
         return List.copyOf(queued);
     }
 
+    /** Whether this run is waiting for a slot or training now. */
     boolean has(String experimentId, String stage, int seed) {
-        return queued.stream().anyMatch(j -> j.experimentId().equals(experimentId) && j.stage().equals(stage)
-                && j.seed() == seed);
+        return java.util.stream.Stream.concat(queued.stream(), running.stream())
+                .anyMatch(j -> j.experimentId().equals(experimentId) && j.stage().equals(stage) && j.seed() == seed);
     }
 
     void add(Job job) {
@@ -166,6 +169,7 @@ final class RunQueue implements AutoCloseable {
         }
         Job job = queued.poll();
         long order = started++;
+        running.add(job);
         CampaignConfig.Stage stage = stage(job.stage());
         EvaluationRequest request;
         try {
@@ -214,6 +218,7 @@ final class RunQueue implements AutoCloseable {
         }
         if (f != null) {
             inFlight--;
+            running.remove(f.job());
             if (f.result().ok()) {
                 secondsByStage.computeIfAbsent(f.job().stage(), k -> new ArrayList<>()).add(f.result().wallSeconds());
             }
