@@ -64,6 +64,19 @@ final class DesignCatalogue {
                     "faster learning and higher accuracy on recall tasks at almost no extra parameters",
                     "little effect when the kernel already mixes locally; a long kernel blurs exact positions",
                     KernelEdits.SHORT_CONV),
+            new DesignMove("identity-start", "Start the filters at the identity",
+                    "every conv1d and short_conv → conv1d(x, k, bias=false, init=dirac): each filter first passes"
+                            + " x[t] through, without bias",
+                    EDIT, List.of(Symptoms.NO_LEARNING, Symptoms.PLATEAU, Symptoms.LOSS_SPIKES),
+                    List.of("asi-arch", "deltanet", "canon-layers"), List.of("short-convolution", "stability"),
+                    p("identity|dirac|random filter|blurs? the (input|token)|initiali[sz]|starts? (random|noisy)"),
+                    p("identity|dirac|init|start"),
+                    "A randomly started filter blurs the current token into its neighbours before the model has"
+                            + " learnt anything; starting at the identity keeps the signal exact and lets training"
+                            + " add the context it needs, as many of ASI-Arch's DeltaNet variants do.",
+                    "faster early learning on recall tasks; otherwise the same mechanism",
+                    "an identity start can leave a filter unused, and without bias a filter cannot shift its output",
+                    StartEdits.IDENTITY_START),
             new DesignMove("delta-rule", "Switch to the delta rule",
                     "replaces the kernel with delta_rule(q, k, v, β) (β = σ(Wx) per head) and a per-head norm; the"
                             + " gated variant keeps a decay",
