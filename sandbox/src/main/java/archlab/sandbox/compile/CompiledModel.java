@@ -455,6 +455,7 @@ public final class CompiledModel implements AutoCloseable {
                 yield n.op().equals("std") ? v.sqrt() : v;
             }
             case "norm" -> x.square().sum(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim")).sqrt();
+            case "gather" -> gather(x, (Integer) a.get("dim"), (List<?>) a.get("index"));
             default -> throw new IllegalStateException("the compiler has no rule for op '" + n.op() + "'");
         };
     }
@@ -474,6 +475,16 @@ public final class CompiledModel implements AutoCloseable {
             y = y == null ? term : y.add(term);
         }
         return bias == null ? y : y.add(bias);
+    }
+
+    /** The static entries {@code index} of dim {@code dim}, as a concat of one-wide slices (whose gradients are plain). */
+    private static NDArray gather(NDArray x, int dim, List<?> index) {
+        NDList parts = new NDList();
+        for (Object i : index) {
+            int at = (Integer) i;
+            parts.add(x.get(new NDIndex().addAllDim(dim).addSliceDim(at, at + 1)));
+        }
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, dim);
     }
 
     /** NumPy broadcasting of two concrete shapes (the checker has already proved they broadcast). */

@@ -539,6 +539,8 @@ public final class PyTorchExporter {
                 case "var" -> "_var(" + x + ", " + a.get("dim") + ", " + pyBool(a) + ")";
                 case "std" -> "torch.sqrt(_var(" + x + ", " + a.get("dim") + ", " + pyBool(a) + "))";
                 case "norm" -> "torch.sqrt(" + x + ".square().sum(" + a.get("dim") + keepdim(a) + "))";
+                case "gather" -> "torch.index_select(" + x + ", " + a.get("dim") + ", torch.tensor("
+                        + a.get("index").toString() + ", device=tokens.device))";
                 case "gelu" -> "nn.functional.gelu(" + x + ")";
                 case "silu" -> x + " * torch.sigmoid(" + x + ")";
                 case "softplus" -> "_softplus(" + x + ")";

@@ -29,7 +29,7 @@ package archlab.sandbox.graph;
  * <tr><td>{@code sum mean max}</td><td>1 per input element</td></tr>
  * <tr><td>{@code scan}</td><td>the FLOPs of one step of the body (whose shapes have no T) × seqLen</td></tr>
  * <tr><td>{@code input scan_state scan_input const parameter positions embed split_heads merge_heads
- *     transpose unsqueeze squeeze flatten concat slice shift eye progress}</td><td>0</td></tr>
+ *     transpose unsqueeze squeeze flatten concat slice shift eye progress gather}</td><td>0</td></tr>
  * </table>
  *
  * <p>Parameters are the sum of {@link OpNode#weights()} over every node, scan bodies included. A body's
@@ -72,7 +72,7 @@ public final class Cost {
         return switch (n.op()) {
             case "input", "scan_state", "scan_input", "const", "parameter", "positions", "embed",
                  "split_heads", "merge_heads", "transpose", "unsqueeze", "squeeze", "flatten", "concat",
-                 "slice", "shift", "eye", "progress" -> 0;
+                 "slice", "shift", "eye", "progress", "gather" -> 0;
             case "add", "sub", "mul", "div", "pow", "neg", "maximum", "minimum", "exp", "log", "sqrt", "abs",
                  "sigmoid", "tanh", "relu", "gelu", "silu", "softplus", "elu", "cumsum", "causal_mask",
                  "causal_zero", "sign", "clamp", "where" -> out;

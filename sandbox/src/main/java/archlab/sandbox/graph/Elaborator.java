@@ -656,10 +656,16 @@ public final class Elaborator {
                 case "size" -> size();
                 case "clamp" -> clamp();
                 case "where" -> where();
-                case "eye" -> new TensorV(make("eye", Map.of("n", size("n")), Shape.of(size("n"), size("n")),
-                        Mask.NONE, List.of(), 0));
+                case "eye" -> {
+                    int n = size("n");
+                    if ((long) n * n > MAX_DIM) {
+                        throw fail("too-large", "eye(" + n + ") has more than " + MAX_DIM + " elements");
+                    }
+                    yield new TensorV(make("eye", Map.of("n", n), Shape.of(n, n), Mask.NONE, List.of(), 0));
+                }
                 case "progress" -> new TensorV(make("progress", Map.of(), Shape.SCALAR, Mask.NONE, List.of(), 0));
                 case "sort", "topk" -> sort();
+                case "gather" -> gather();
                 default -> throw fail("unknown-op", "unknown op '" + op + "'");
             };
         }
@@ -1247,6 +1253,34 @@ public final class Elaborator {
             }
             Shape out = s.with(a, k);
             return new TensorV(make("topk", Map.of("dim", a, "k", k), out, carry(in, out), List.of(in), 0));
+        }
+
+        /**
+         * gather(x, (i0, i1, ...), dim): the entries i0, i1, ... of a feature dim, in that order, repeats
+         * allowed; a static table lookup (head h reads group h // 2). Indices are numbers known at check time.
+         */
+        Value gather() {
+            OpNode in = x("x");
+            int a = axis(in, "dim", -1);
+            int d = in.shape().dim(a);
+            if (d < 0) {
+                throw fail(d == Shape.T ? "non-causal" : "shape-mismatch", "gather along " + Shape.dimName(d)
+                        + " is not allowed; gather along a feature dim");
+            }
+            Value iv = args.get("index");
+            List<Value> items = iv instanceof TupleV t ? t.items() : List.of(iv);
+            List<Integer> index = new ArrayList<>();
+            for (Value v : items) {
+                int i = anyInt(v, "an index of gather", file, pos);
+                if (i < 0 || i >= d) {
+                    throw fail("bad-value", "gather index " + i + " is out of range for dim " + a + " of " + in.shape()
+                            + "; need 0 <= index < " + d);
+                }
+                index.add(i);
+            }
+            Shape s = in.shape().with(a, dim(index.size()));
+            return new TensorV(make("gather", Map.of("dim", a, "index", List.copyOf(index)), s,
+                    s.isScoreMatrix() ? in.mask() : open(s), List.of(in), 0));
         }
 
         /** var, std (population, divided by n) and the L2 norm over a feature axis. */

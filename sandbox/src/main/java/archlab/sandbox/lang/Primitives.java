@@ -41,6 +41,7 @@ public final class Primitives {
         add(Signature.of("progress", 0));
         add(Signature.of("sort", 1, "x", "dim", "descending"));
         add(Signature.of("topk", 2, "x", "k", "dim"));
+        add(Signature.of("gather", 2, "x", "index", "dim"));
         add(Signature.of("matmul", 2, "a", "b"));
         add(Signature.of("softmax", 1, "x", "dim"));
         add(Signature.of("cumsum", 1, "x", "dim"));

@@ -74,8 +74,8 @@ public final class PyTorchNames {
         spelled("pad", "shift(x, steps) delays along time with zeros; conv1d is causal already");
         spelled("roll", "shift(x, steps) (zeros enter, nothing wraps around)");
         spelled("dropout", "nothing: archlab trains without dropout");
-        spelled("gather", "no indexing: select with a one-hot mask built from where, then sum; or slice");
-        spelled("index_select", "slice(x, start, end, dim) or split");
+        spelled("index_select", "gather(x, (i0, i1, ...), dim) with indices known at check time");
+        spelled("take_along_dim", "gather(x, (i0, i1, ...), dim) with static indices; computed indices do not exist");
         spelled("cumprod", "exp(cumsum(log(x)))");
         spelled("mish", "x * tanh(softplus(x))");
         spelled("softsign", "x / (1 + abs(x))");

@@ -268,6 +268,7 @@ class GradientCheckTest {
                 "b = conv1d(x, 2, init=uniform(0.5))", "return linear(a * b, vocab)"));
         c.add(unary("init_parameter", "merge_heads(split_heads(a, 2) @ parameter(2, 4, 4, init=identity))"
                 + " * parameter(8, init=uniform(0.3)) + parameter(8, init=normal(0.5))"));
+        c.add(unary("gather", "merge_heads(gather(split_heads(a, 4), (1, 0, 1, 3), dim=1)) + gather(a, (7, 0, 0, 2, 3, 4, 5, 6))"));
         c.add(model("stdlib_sparsemax", "a = linear(x, 8)", "return linear(sparsemax(a * 2), vocab)"));
         c.add(model("stdlib_entmax15", "a = linear(x, 8)", "return linear(entmax15(a * 2), vocab)"));
         c.add(model("stdlib_short_conv_swiglu", "h = short_conv(x, 3)", "return lm_head(rmsnorm(h + swiglu(h, 16)))"));

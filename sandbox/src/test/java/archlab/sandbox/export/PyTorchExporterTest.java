@@ -309,7 +309,7 @@ class PyTorchExporterTest {
                 "relu", "gelu", "silu", "softplus", "elu", "softmax", "cumsum", "causal_mask", "causal_zero", "shift",
                 "rope", "positions", "split_heads", "merge_heads", "transpose", "unsqueeze", "squeeze", "flatten",
                 "concat", "slice", "sum", "mean", "max", "matmul", "scan", "sign", "clamp", "where", "eye", "progress",
-                "sort", "topk", "var", "std", "norm");
+                "sort", "topk", "var", "std", "norm", "gather");
     }
 
     private static void collectOps(archlab.sandbox.graph.ArchGraph g, java.util.Set<String> ops) {
@@ -414,6 +414,8 @@ class PyTorchExporterTest {
                 + " + conv1d(b, 2, init=uniform(0.5)) + merge_heads(split_heads(a, 2) @ parameter(2, 4, 4, init=identity))"
                 + " * parameter(8, init=uniform(0.3))"));
         c.add(op("sparse", "sparsemax(a * 2) + entmax15(b * 2)"));
+        c.add(op("gather", "merge_heads(gather(split_heads(a, 4), (1, 0, 1, 3), dim=1)) + gather(b, (7, 0, 0, 2, 3, 4, 5, 6))"
+                + " + linear(gather(a, 2), 8)"));
         c.add(model("stdlib_mixers", "", QKV, "g = sigmoid(split_heads(linear(x, 2), 2))",
                 "beta = sigmoid(split_heads(linear(x, 2), 2))",
                 "o = softmax_attention(q, k, v) + linear_attention(elu1(q), elu1(k), v)"

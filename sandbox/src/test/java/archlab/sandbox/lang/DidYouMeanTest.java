@@ -37,7 +37,7 @@ class DidYouMeanTest {
             "normalize(x)          | l2norm(x)",
             "rsqrt(x)              | x ** -0.5",
             "scaled_dot_product_attention(x, x, x) | softmax_attention(q, k, v)",
-            "gather(x, x)          | one-hot mask built from where",
+            "index_select(x, 1)    | gather(x, (i0, i1, ...), dim)",
             "dropout(x)            | trains without dropout",
             "swish(x)              | silu(x)",
             "LayerNorm(x)          | (case)layernorm",
@@ -57,7 +57,7 @@ class DidYouMeanTest {
     @Test
     void theOpsIssue18AddedAreNoLongerUnknown() {
         for (String call : List.of("clamp(x, 0, 1)", "var(x, -1)", "std(x, -1)", "norm(x, -1)", "sort(x)",
-                "topk(x, 2)", "sign(x)", "where(x, x, 0.0)", "x @ eye(16)", "x * progress()")) {
+                "topk(x, 2)", "sign(x)", "where(x, x, 0.0)", "x @ eye(16)", "x * progress()", "gather(x, (0, 1), -1)")) {
             String source = "model(tokens):\n    x = embed(tokens, 16)\n    y = " + call + "\n    return linear(y, vocab)\n";
             try {
                 assertThat(Validator.validate(Parser.parse(source, "t.arch"), "t.arch", StandardLibrary.library()))
