@@ -77,6 +77,19 @@ final class DesignCatalogue {
                     "faster early learning on recall tasks; otherwise the same mechanism",
                     "an identity start can leave a filter unused, and without bias a filter cannot shift its output",
                     StartEdits.IDENTITY_START),
+            new DesignMove("anneal-floor", "Anneal a floor on a gate",
+                    "a sigmoid gate g → maximum(g, f · (1 − clamp(progress() / 0.5, 0, 1))), f = 0.1 or 0.3: the gate"
+                            + " cannot close early in training, and the floor is gone by the middle",
+                    EDIT, List.of(Symptoms.NO_LEARNING, Symptoms.PLATEAU, Diagnosis.WORSE_THAN_PARENT),
+                    List.of("asi-arch", "deltanet", "gated-deltanet"), List.of("gating", "stability"),
+                    p("gate(s)? (collapse|close|saturat|stuck)|dead gate|starv|floor|anneal|schedule|warm.?up"),
+                    p("floor|anneal|schedule|progress"),
+                    "A sigmoid gate that closes early (a write strength or a router weight near 0) starves its path"
+                            + " of gradient; a floor that anneals away keeps every path trained at the start and"
+                            + " leaves the trained model free.",
+                    "faster early learning where a gate collapsed; the same model at the end of training",
+                    "a floor too high for too long trains a model the final one no longer resembles",
+                    StartEdits.ANNEALED_FLOOR),
             new DesignMove("delta-rule", "Switch to the delta rule",
                     "replaces the kernel with delta_rule(q, k, v, β) (β = σ(Wx) per head) and a per-head norm; the"
                             + " gated variant keeps a decay",

@@ -1,25 +1,28 @@
 package archlab.agent.research.offline;
 
+import static archlab.agent.research.offline.Surgery.bin;
 import static archlab.agent.research.offline.Surgery.call;
 import static archlab.agent.research.offline.Surgery.kw;
 import static archlab.agent.research.offline.Surgery.name;
 import static archlab.agent.research.offline.Surgery.num;
 
+import archlab.sandbox.lang.Ast.Assign;
 import archlab.sandbox.lang.Ast.Block;
 import archlab.sandbox.lang.Ast.Bool;
 import archlab.sandbox.lang.Ast.Call;
 import archlab.sandbox.lang.Ast.Expr;
 import archlab.sandbox.lang.Ast.KwArg;
 import archlab.sandbox.lang.Ast.Program;
+import archlab.sandbox.lang.Ast.Stmt;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
- * Edits of how a design's weights start (docs/language.md, "Initialisation"): the filters ASI-Arch's
- * DeltaNet variants start at the identity, without bias, so that a new convolution first passes its
- * input through and training shapes it.
+ * Edits of how a design starts and how it changes over training: identity-start filters
+ * (docs/language.md, "Initialisation") and gate floors annealed with {@code progress()} (docs/language.md,
+ * "Schedules"), two devices of ASI-Arch's DeltaNet variants.
  */
 final class StartEdits {
     private StartEdits() {
@@ -94,6 +97,57 @@ final class StartEdits {
                         : Surgery.replaceBlock(p, Surgery.block(p, b.name()), edited);
             }
             return p;
+        }
+    };
+
+    /** A gate: a value of a block (not the model) assigned straight from {@code sigmoid(...)}. */
+    record Gate(String block, String name) {
+        String key() {
+            return block + ":" + name;
+        }
+    }
+
+    static List<Gate> gates(Program p) {
+        List<Gate> out = new ArrayList<>();
+        for (Block b : p.blocks()) {
+            for (Stmt st : b.body()) {
+                if (st instanceof Assign a && a.targets().size() == 1 && a.value() instanceof Call c
+                        && c.callee().equals("sigmoid")) {
+                    out.add(new Gate(b.name(), a.targets().get(0).id()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code start · (1 − clamp(progress() / 0.5, 0, 1))}: the floor falls to 0 over the first half of training. */
+    static Expr annealedFloor(double start) {
+        Expr t = call("clamp", bin("/", call("progress"), num(0.5)), num(0), num(1));
+        return bin("*", num(start), bin("-", num(1), t));
+    }
+
+    static final DesignMove.Editor ANNEALED_FLOOR = new DesignMove.Editor() {
+        @Override
+        public List<Variant> variants(Program parent, Materials materials) {
+            List<Variant> out = new ArrayList<>();
+            for (Gate g : gates(parent)) {
+                for (String start : List.of("0.1", "0.3")) {
+                    out.add(new Variant(Map.of("gate", g.key(), "floor", start), "a floor of " + start + " on "
+                            + g.name() + " in " + g.block() + ", annealed to 0 over the first half of training",
+                            Intent.adds("an annealed floor", "progress")));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public Program apply(Program parent, Variant v, Materials materials) throws EditException {
+            Gate g = gates(parent).stream().filter(x -> x.key().equals(v.arg("gate"))).findFirst()
+                    .orElseThrow(() -> new EditException("no sigmoid gate " + v.arg("gate") + " in the parent"));
+            Block b = Surgery.block(parent, g.block());
+            Assign a = Surgery.assignmentOf(b, g.name());
+            Expr floored = call("maximum", a.value(), annealedFloor(Double.parseDouble(v.arg("floor"))));
+            return Surgery.replaceBlock(parent, b, Surgery.replace(b, a.value(), floored));
         }
     };
 }

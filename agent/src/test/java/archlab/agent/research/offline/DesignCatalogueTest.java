@@ -95,4 +95,18 @@ class DesignCatalogueTest {
         // nothing left to start: the move no longer applies
         assertThat(move.editor().variants(Parser.parse(child, "child.arch"), materials)).isEmpty();
     }
+
+    /** anneal-floor puts a progress()-annealed floor under DeltaNet's write strength. */
+    @Test
+    void annealFloorSchedulesTheGate() throws DefinitionException, EditException {
+        Program parent = Parser.parse(References.source("deltanet"), "deltanet.arch");
+        DesignMove move = DesignCatalogue.byId("anneal-floor");
+        List<Variant> variants = move.editor().variants(parent, materials);
+        assertThat(variants).extracting(Variant::key).containsExactly("floor=0.1,gate=mixer:beta",
+                "floor=0.3,gate=mixer:beta");
+        String child = Printer.print(move.apply(parent, variants.get(1), materials));
+        assertThat(child).contains("beta = maximum(sigmoid(split_heads(linear(x, heads), heads)), "
+                + "0.3 * (1 - clamp(progress() / 0.5, 0, 1)))");
+        assertThat(new DefinitionChecker().check(child, "child.arch").ok()).isTrue();
+    }
 }
