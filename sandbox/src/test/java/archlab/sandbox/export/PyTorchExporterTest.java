@@ -261,6 +261,25 @@ class PyTorchExporterTest {
         assertThat(r.output()).contains("parsed " + files.size());
     }
 
+    /** progress() is the module attribute model.progress: 1.0 unless a training loop sets it. */
+    @Test
+    void progressIsAModuleAttributeTheTrainingLoopSets() throws Exception {
+        assumeTorch();
+        Case c = new Case("schedule", "arch schedule\nmodel(tokens):\n    x = embed(tokens, 8)\n"
+                + "    return linear(x, vocab) * 0.0 + progress() * 2\n");
+        String py = PyTorchExporter.export(c.definition());
+        assertThat(py).contains("self.progress = 1.0").contains("torch.tensor(self.progress, device=tokens.device)");
+        assertThat(PyTorchExporter.export(reference("transformer.arch", Map.of()))).doesNotContain("self.progress");
+        Path module = dir.resolve("schedule_model.py");
+        Files.writeString(module, py);
+        Run r = run(List.of(PYTHON, "-c", "import sys, torch\nsys.path.insert(0, sys.argv[1])\n"
+                + "from schedule_model import Schedule\nm = Schedule()\ntokens = torch.zeros(2, 5, dtype=torch.long)\n"
+                + "print('default', m(tokens).max().item())\nm.progress = 0.25\nprint('set', m(tokens).max().item())",
+                dir.toString()));
+        assertThat(r.code()).as(r.output()).isZero();
+        assertThat(r.output()).contains("default 2.0").contains("set 0.5");
+    }
+
     @Test
     void pytorchGivesDjlsLossOnEveryReferenceArchitecture() throws Exception {
         assumeTorch();
