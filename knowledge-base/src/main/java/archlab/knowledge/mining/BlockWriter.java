@@ -112,8 +112,9 @@ final class BlockWriter {
         }
         boolean chosenStart = switch (op) {
             case "parameter" -> at.get("init") instanceof String;
-            case "linear" -> at.containsKey("init") || at.containsKey("std");
-            case "conv1d" -> at.containsKey("init") || at.containsKey("std") || Boolean.FALSE.equals(at.get("bias"));
+            case "linear" -> at.containsKey("init") || at.containsKey("std") || at.containsKey("bias_init");
+            case "conv1d" -> at.containsKey("init") || at.containsKey("std") || Boolean.FALSE.equals(at.get("bias"))
+                    || at.containsKey("bias_init");
             default -> false;
         };
         if (chosenStart) {

@@ -111,7 +111,7 @@ public final class CompiledModel implements AutoCloseable {
                     int out = (Integer) n.attrs().get("out");
                     add(n, "weight", start(n, rng, normal(rng, 1.0 / Math.sqrt(in)), in, out), true);
                     if (Boolean.TRUE.equals(n.attrs().get("bias"))) {
-                        add(n, "bias", constant(0, out), false);
+                        add(n, "bias", constant(biasStart(n), out), false);
                     }
                 }
                 case "conv1d" -> {
@@ -119,7 +119,7 @@ public final class CompiledModel implements AutoCloseable {
                     int k = (Integer) n.attrs().get("kernel");
                     add(n, "weight", start(n, rng, uniform(rng, 1.0 / Math.sqrt(k)), k, d), true);
                     if (!Boolean.FALSE.equals(n.attrs().get("bias"))) {
-                        add(n, "bias", constant(0, d), false);
+                        add(n, "bias", constant(biasStart(n), d), false);
                     }
                 }
                 case "rmsnorm" -> add(n, "gain", constant(1, n.shape().last()), false);
@@ -180,6 +180,12 @@ public final class CompiledModel implements AutoCloseable {
             return normal(rng, sd.doubleValue(), dims);
         }
         return fallback.apply(dims);
+    }
+
+    /** What a bias starts at: {@code bias=c} in the definition, else 0. */
+    private static double biasStart(OpNode n) {
+        Object c = n.attrs().get("bias_init");
+        return c == null ? 0 : ((Number) c).doubleValue();
     }
 
     /** Ones where the last two indices are equal (a rectangular eye), for every leading index. */

@@ -116,7 +116,7 @@ public final class PyTorchExporter {
                             "torch.randn(" + in + ", " + outDim + ") / math.sqrt(" + in + ")", "N(0, 1/fan_in)");
                     addWeight(out, offset, n, "weight", List.of(in, outDim), start[0], start[1] + ", [in, out]");
                     if (Boolean.TRUE.equals(n.attrs().get("bias"))) {
-                        addWeight(out, offset, n, "bias", List.of(outDim), "torch.zeros(" + outDim + ")", "zeros");
+                        addBias(out, offset, n, outDim);
                     }
                 }
                 case "conv1d" -> {
@@ -126,7 +126,7 @@ public final class PyTorchExporter {
                             "(torch.rand(" + k + ", " + d + ") * 2 - 1) / math.sqrt(" + k + ")", "U(-1/sqrt(k), 1/sqrt(k))");
                     addWeight(out, offset, n, "weight", List.of(k, d), start[0], start[1] + ", [k, d], w[j] weighs x[t - j]");
                     if (!Boolean.FALSE.equals(n.attrs().get("bias"))) {
-                        addWeight(out, offset, n, "bias", List.of(d), "torch.zeros(" + d + ")", "zeros");
+                        addBias(out, offset, n, d);
                     }
                 }
                 case "rmsnorm" -> {
@@ -177,6 +177,17 @@ public final class PyTorchExporter {
             return new String[] {"torch.randn(" + pyArgs(dims) + ") * " + v, "N(0, " + v + "^2)"};
         }
         return new String[] {fallback, fallbackWhat};
+    }
+
+    /** A bias: zeros, or {@code bias=c}'s constant. */
+    private static void addBias(List<WeightSpec> out, long[] offset, OpNode n, int size) {
+        Object c = n.attrs().get("bias_init");
+        if (c == null) {
+            addWeight(out, offset, n, "bias", List.of(size), "torch.zeros(" + size + ")", "zeros");
+        } else {
+            String v = pyFloat(((Number) c).doubleValue());
+            addWeight(out, offset, n, "bias", List.of(size), "torch.full((" + size + ",), " + v + ")", "constant " + v);
+        }
     }
 
     private static void addWeight(List<WeightSpec> out, long[] offset, OpNode n, String role, List<Integer> shape,

@@ -718,7 +718,8 @@ public final class Elaborator {
             if (v instanceof BoolV b) {
                 return b.v();
             }
-            throw fail("type", "argument '" + name + "' of " + op + " must be true or false, got " + describe(v));
+            throw fail("type", "argument '" + name + "' of " + op + " must be true or false" + (name.equals("bias")
+                    ? " (or the number a bias starts at)" : "") + ", got " + describe(v));
         }
 
         int axis(OpNode x, String name, int def) {
@@ -760,7 +761,7 @@ public final class Elaborator {
         Value linear() {
             OpNode in = x("x");
             int out = size("out");
-            boolean bias = flag("bias", false);
+            boolean bias = args.get("bias") instanceof NumV || flag("bias", false);
             if (in.shape().rank() == 0) {
                 throw fail("shape-mismatch", "linear needs a tensor with a feature dim, got a scalar");
             }
@@ -775,6 +776,7 @@ public final class Elaborator {
             Shape s = in.shape().with(in.shape().rank() - 1, out);
             Map<String, Object> attrs = new HashMap<>(Map.of("out", out, "bias", bias));
             attrs.putAll(initialisation("identity"));
+            attrs.putAll(biasStart());
             return new TensorV(make("linear", attrs, s, carry(in, s), List.of(in),
                     (long) d * out + (bias ? out : 0)));
         }
@@ -790,15 +792,30 @@ public final class Elaborator {
             if (k > 4096) {
                 throw fail("too-large", "conv1d kernel " + k + " is above the limit of 4096");
             }
-            boolean bias = flag("bias", true);
+            boolean bias = args.get("bias") instanceof NumV || flag("bias", true);
             // bias=true is the default and stays out of the attributes, so existing designs keep their hash
             Map<String, Object> attrs = new HashMap<>(Map.of("kernel", k));
             if (!bias) {
                 attrs.put("bias", false);
             }
             attrs.putAll(initialisation("dirac"));
+            attrs.putAll(biasStart());
             return new TensorV(make("conv1d", attrs, s, Mask.NONE, List.of(in),
                     (long) s.dim(2) * k + (bias ? s.dim(2) : 0)));
+        }
+
+        /**
+         * {@code bias=c}: a bias that starts at the number c (a gate that starts open, a forget gate near 1).
+         * {@code bias=0} is {@code bias=true} and adds nothing, so the two hash alike.
+         */
+        Map<String, Object> biasStart() {
+            if (args.get("bias") instanceof NumV n) {
+                if (!Double.isFinite(n.v())) {
+                    throw fail("bad-value", "the bias start of " + op + " must be finite, got " + fmt(n.v()));
+                }
+                return n.v() == 0 ? Map.of() : Map.of("bias_init", n.v());
+            }
+            return Map.of();
         }
 
         /**

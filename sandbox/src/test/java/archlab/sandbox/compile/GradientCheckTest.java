@@ -264,6 +264,7 @@ class GradientCheckTest {
         c.add(binary("norm", "concat(b / norm(a, -1, keepdim=true), merge_heads(norm(split_heads(b, 4), 1, keepdim=true)))"));
         c.add(model("init_linear", "a = linear(x, 8, init=identity)", "b = linear(x, 8, init=normal(0.3), bias=true)",
                 "c = linear(x, 8, init=uniform(0.2))", "return linear(tanh(a + b + c), vocab, init=zeros)"));
+        c.add(model("bias_start", "a = linear(x, 8, bias=1.5)", "return linear(tanh(conv1d(a, 2, bias=-0.5)), vocab)"));
         c.add(model("init_conv1d", "a = conv1d(linear(x, 8), 3, bias=false, init=dirac)",
                 "b = conv1d(x, 2, init=uniform(0.5))", "return linear(a * b, vocab)"));
         c.add(unary("init_parameter", "merge_heads(split_heads(a, 2) @ parameter(2, 4, 4, init=identity))"

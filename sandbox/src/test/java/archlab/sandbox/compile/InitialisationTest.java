@@ -102,4 +102,20 @@ class InitialisationTest {
             }
         }
     }
+
+    @Test
+    void biasStartsAtTheNumberGiven() throws Exception {
+        ModelDefinition def = parse("    a = linear(x, 4, bias=2.0)\n    b = conv1d(a, 2, bias=-1)\n"
+                + "    return linear(b, vocab, bias=0)\n");
+        try (CompiledModel m = CompiledModel.compile(def.graph(), root, 3)) {
+            List<float[]> biases = m.weights().stream().filter(w -> w.name().endsWith(".bias"))
+                    .map(w -> w.array().toFloatArray()).toList();
+            assertThat(biases).hasSize(3);
+            assertThat(biases.get(0)).containsOnly(2f);
+            assertThat(biases.get(1)).containsOnly(-1f);
+            assertThat(biases.get(2)).containsOnly(0f);
+        }
+        assertThat(parse("    return linear(x, vocab, bias=0)\n").canonicalHash())
+                .isEqualTo(parse("    return linear(x, vocab, bias=true)\n").canonicalHash());
+    }
 }

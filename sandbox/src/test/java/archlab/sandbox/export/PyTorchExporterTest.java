@@ -433,6 +433,7 @@ class PyTorchExporterTest {
                 + " + conv1d(b, 2, init=uniform(0.5)) + merge_heads(split_heads(a, 2) @ parameter(2, 4, 4, init=identity))"
                 + " * parameter(8, init=uniform(0.3))"));
         c.add(op("sparse", "sparsemax(a * 2) + entmax15(b * 2)"));
+        c.add(op("bias_start", "linear(a, 8, bias=1.5) + conv1d(b, 2, bias=-0.5)"));
         c.add(op("gather", "merge_heads(gather(split_heads(a, 4), (1, 0, 1, 3), dim=1)) + gather(b, (7, 0, 0, 2, 3, 4, 5, 6))"
                 + " + linear(gather(a, 2), 8)"));
         c.add(model("stdlib_mixers", "", QKV, "g = sigmoid(split_heads(linear(x, 2), 2))",
