@@ -82,9 +82,12 @@ class ReferenceArchitecturesTest {
     }
 
     @Test
-    void thereAreTheEightReferenceArchitectures() throws IOException {
+    void thereAreTheReferenceArchitectures() throws IOException {
         assertThat(files().toList()).containsExactlyInAnyOrder("based.arch", "deltanet.arch", "gla.arch",
-                "hyena.arch", "linear_attention.arch", "mamba.arch", "retnet.arch", "transformer.arch");
+                "hyena.arch", "linear_attention.arch", "mamba.arch", "retnet.arch", "transformer.arch",
+                // issue 18
+                "gated_deltanet.arch", "mamba2.arch", "rwkv6.arch", "hgrn2.arch", "hedgehog.arch", "titans.arch",
+                "deltaproduct.arch", "forgetting_transformer.arch", "griffin.arch", "deltanet_path_router.arch");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -110,6 +110,17 @@ final class BlockWriter {
         if (op.equals("const")) {
             return number(((Number) at.get("value")).doubleValue());
         }
+        boolean chosenStart = switch (op) {
+            case "parameter" -> at.get("init") instanceof String;
+            case "linear" -> at.containsKey("init") || at.containsKey("std") || at.containsKey("bias_init");
+            case "conv1d" -> at.containsKey("init") || at.containsKey("std") || Boolean.FALSE.equals(at.get("bias"))
+                    || at.containsKey("bias_init");
+            default -> false;
+        };
+        if (chosenStart) {
+            // identity, dirac and uniform starts, and a conv1d without bias, have no block form yet
+            throw new Unwritable("op '" + op + "' with a chosen start " + at + " has no block form");
+        }
         if (op.equals("parameter")) {
             List<Expr> dims = new ArrayList<>();
             for (int d : n.shape().dims()) {

@@ -39,6 +39,8 @@ public final class CompiledModel implements AutoCloseable {
     private final DataType dtype;
     private final Map<OpNode, List<NDArray>> weightsByNode = new HashMap<>();
     private final List<Weight> weights = new ArrayList<>();
+    /** What {@code progress()} reads: the trainer's step / (steps - 1) while it trains, 1.0 otherwise. */
+    private double progress = 1.0;
 
     private CompiledModel(ArchGraph graph, NDManager manager, DataType dtype) {
         this.graph = graph;
@@ -59,6 +61,7 @@ public final class CompiledModel implements AutoCloseable {
      */
     public CompiledModel inDoublePrecision(NDManager parent) {
         CompiledModel m = new CompiledModel(graph, parent.newSubManager(), DataType.FLOAT64);
+        m.progress = progress;
         for (Weight w : weights) {
             NDArray a = w.array().toType(DataType.FLOAT64, true);
             a.attach(m.manager);
@@ -70,6 +73,22 @@ public final class CompiledModel implements AutoCloseable {
 
     public List<Weight> weights() {
         return weights;
+    }
+
+    /**
+     * Sets the training progress that {@code progress()} reads, in [0, 1]: the trainer sets
+     * step / (steps - 1) before each step, so the last step and everything after training (evaluation
+     * at the end, the causality probe, an export) see 1.0, the trained model's value.
+     */
+    public void setProgress(double progress) {
+        if (!(progress >= 0 && progress <= 1)) {
+            throw new IllegalArgumentException("progress must be in [0, 1], got " + progress);
+        }
+        this.progress = progress;
+    }
+
+    public double progress() {
+        return progress;
     }
 
     public long parameterCount() {
@@ -90,16 +109,18 @@ public final class CompiledModel implements AutoCloseable {
                 case "linear" -> {
                     int in = n.inputs().get(0).shape().last();
                     int out = (Integer) n.attrs().get("out");
-                    add(n, "weight", normal(rng, 1.0 / Math.sqrt(in), in, out), true);
+                    add(n, "weight", start(n, rng, normal(rng, 1.0 / Math.sqrt(in)), in, out), true);
                     if (Boolean.TRUE.equals(n.attrs().get("bias"))) {
-                        add(n, "bias", constant(0, out), false);
+                        add(n, "bias", constant(biasStart(n), out), false);
                     }
                 }
                 case "conv1d" -> {
                     int d = n.shape().last();
                     int k = (Integer) n.attrs().get("kernel");
-                    add(n, "weight", uniform(rng, 1.0 / Math.sqrt(k), k, d), true);
-                    add(n, "bias", constant(0, d), false);
+                    add(n, "weight", start(n, rng, uniform(rng, 1.0 / Math.sqrt(k)), k, d), true);
+                    if (!Boolean.FALSE.equals(n.attrs().get("bias"))) {
+                        add(n, "bias", constant(biasStart(n), d), false);
+                    }
                 }
                 case "rmsnorm" -> add(n, "gain", constant(1, n.shape().last()), false);
                 case "layernorm" -> {
@@ -108,9 +129,7 @@ public final class CompiledModel implements AutoCloseable {
                 }
                 case "parameter" -> {
                     int[] dims = n.shape().dims().stream().mapToInt(Integer::intValue).toArray();
-                    Object init = n.attrs().get("init");
-                    add(n, "value", init != null ? constant(((Number) init).doubleValue(), dims)
-                            : normal(rng, ((Number) n.attrs().get("std")).doubleValue(), dims), false);
+                    add(n, "value", start(n, rng, normal(rng, 0.02), dims), false);
                 }
                 case "scan" -> initialise(n.body(), rng);
                 default -> {
@@ -131,6 +150,63 @@ public final class CompiledModel implements AutoCloseable {
         a.setRequiresGradient(true);
         weightsByNode.computeIfAbsent(n, k -> new ArrayList<>()).add(a);
         weights.add(new Weight("n" + n.id() + "." + n.op() + "." + role, n, a, decay));
+    }
+
+    /**
+     * The start a weight op's attributes ask for (docs/language.md, "Initialisation"): {@code init=c}
+     * a constant, {@code std} a normal draw, {@code init="uniform"} with {@code bound}, {@code "identity"}
+     * ones on the diagonal of the last two dims, {@code "dirac"} a conv1d that passes x[t] through;
+     * otherwise {@code fallback}, the op's default.
+     */
+    private static Init start(OpNode n, Random rng, java.util.function.Function<int[], Init> fallback, int... dims) {
+        Object init = n.attrs().get("init");
+        Object std = n.attrs().get("std");
+        if (init instanceof Number c) {
+            return constant(c.doubleValue(), dims);
+        }
+        if ("uniform".equals(init)) {
+            return uniform(rng, ((Number) n.attrs().get("bound")).doubleValue(), dims);
+        }
+        if ("identity".equals(init)) {
+            return identity(dims);
+        }
+        if ("dirac".equals(init)) {
+            // weight [k, d]: w[0] = 1 weighs x[t], every earlier step 0
+            Init z = constant(0, dims);
+            java.util.Arrays.fill(z.values(), 0, dims[1], 1f);
+            return z;
+        }
+        if (std instanceof Number sd) {
+            return normal(rng, sd.doubleValue(), dims);
+        }
+        return fallback.apply(dims);
+    }
+
+    /** What a bias starts at: {@code bias=c} in the definition, else 0. */
+    private static double biasStart(OpNode n) {
+        Object c = n.attrs().get("bias_init");
+        return c == null ? 0 : ((Number) c).doubleValue();
+    }
+
+    /** Ones where the last two indices are equal (a rectangular eye), for every leading index. */
+    private static Init identity(int... dims) {
+        Init z = constant(0, dims);
+        int rows = dims[dims.length - 2];
+        int cols = dims[dims.length - 1];
+        for (int base = 0; base < z.values().length; base += rows * cols) {
+            for (int i = 0; i < Math.min(rows, cols); i++) {
+                z.values()[base + i * cols + i] = 1f;
+            }
+        }
+        return z;
+    }
+
+    private static java.util.function.Function<int[], Init> normal(Random rng, double std) {
+        return dims -> normal(rng, std, dims);
+    }
+
+    private static java.util.function.Function<int[], Init> uniform(Random rng, double bound) {
+        return dims -> uniform(rng, bound, dims);
     }
 
     private static Init normal(Random rng, double std, int... dims) {
@@ -178,7 +254,7 @@ public final class CompiledModel implements AutoCloseable {
      * belongs to {@code step}; close it after the backward pass, not before.
      */
     public NDArray forward(NDManager step, NDArray tokens) {
-        Step s = new Step(step, dtype, tokens.getShape().get(0), tokens.getShape().get(1));
+        Step s = new Step(step, dtype, tokens.getShape().get(0), tokens.getShape().get(1), progress);
         Map<OpNode, NDArray> inputs = new HashMap<>();
         inputs.put(graph.inputs().get(0), tokens);
         return evaluate(graph, inputs, s).get(0);
@@ -190,11 +266,13 @@ public final class CompiledModel implements AutoCloseable {
         final DataType dtype;
         final long batch;
         final long time;
+        final double progress;
         final Map<Double, NDArray> constants = new HashMap<>();
         final Map<Integer, NDArray> masks = new HashMap<>();
         final Map<Long, NDArray[]> rotations = new HashMap<>();
 
-        Step(NDManager manager, DataType dtype, long batch, long time) {
+        Step(NDManager manager, DataType dtype, long batch, long time, double progress) {
+            this.progress = progress;
             this.manager = manager;
             this.dtype = dtype;
             this.batch = batch;
@@ -294,7 +372,7 @@ public final class CompiledModel implements AutoCloseable {
             case "embed" -> x.getNDArrayInternal().embedding(x, w.get(0), ai.djl.ndarray.types.SparseFormat.DENSE)
                     .singletonOrThrow();
             case "linear" -> w.size() > 1 ? x.matMul(w.get(0)).add(w.get(1)) : x.matMul(w.get(0));
-            case "conv1d" -> conv1d(x, w.get(0), w.get(1), s);
+            case "conv1d" -> conv1d(x, w.get(0), w.size() > 1 ? w.get(1) : null, s);
             case "rmsnorm" -> x.div(x.square().mean(new int[] {-1}, true).add(s.constant(NORM_EPS)).sqrt())
                     .mul(w.get(0));
             case "layernorm" -> {
@@ -360,6 +438,30 @@ public final class CompiledModel implements AutoCloseable {
             case "max" -> x.max(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim"));
             case "matmul" -> keys ? s.contract(x, in.get(1)) : x.matMul(in.get(1));
             case "scan" -> scan(n, in, s);
+            case "sign" -> x.sign();
+            // maximum/minimum with step-owned constants, not clip(Number, Number) (see the class comment)
+            case "clamp" -> {
+                NDArray y = a.containsKey("lo") ? NDArrays.maximum(x, s.constant(((Number) a.get("lo")).doubleValue())) : x;
+                yield a.containsKey("hi") ? NDArrays.minimum(y, s.constant(((Number) a.get("hi")).doubleValue())) : y;
+            }
+            // DJL's where does not broadcast: expand the three operands to the result's shape first
+            case "where" -> {
+                Shape shape = broadcastShape(broadcastShape(x.getShape(), in.get(1).getShape()), in.get(2).getShape());
+                yield NDArrays.where(x.gt(s.constant(0)).broadcast(shape), in.get(1).broadcast(shape),
+                        in.get(2).broadcast(shape));
+            }
+            case "eye" -> s.manager.eye((Integer) a.get("n")).toType(s.dtype, false);
+            case "progress" -> s.constant(s.progress);
+            case "sort" -> Boolean.TRUE.equals(a.get("descending"))
+                    ? x.neg().sort((Integer) a.get("dim")).neg() : x.sort((Integer) a.get("dim"));
+            case "topk" -> x.topK((Integer) a.get("k"), (Integer) a.get("dim"), true, true).get(0);
+            case "var", "std" -> {
+                int[] dim = {(Integer) a.get("dim")};
+                NDArray v = x.sub(x.mean(dim, true)).square().mean(dim, (Boolean) a.get("keepdim"));
+                yield n.op().equals("std") ? v.sqrt() : v;
+            }
+            case "norm" -> x.square().sum(new int[] {(Integer) a.get("dim")}, (Boolean) a.get("keepdim")).sqrt();
+            case "gather" -> gather(x, (Integer) a.get("dim"), (List<?>) a.get("index"));
             default -> throw new IllegalStateException("the compiler has no rule for op '" + n.op() + "'");
         };
     }
@@ -378,7 +480,29 @@ public final class CompiledModel implements AutoCloseable {
             NDArray term = window.mul(stepWeight.get(j));
             y = y == null ? term : y.add(term);
         }
-        return y.add(bias);
+        return bias == null ? y : y.add(bias);
+    }
+
+    /** The static entries {@code index} of dim {@code dim}, as a concat of one-wide slices (whose gradients are plain). */
+    private static NDArray gather(NDArray x, int dim, List<?> index) {
+        NDList parts = new NDList();
+        for (Object i : index) {
+            int at = (Integer) i;
+            parts.add(x.get(new NDIndex().addAllDim(dim).addSliceDim(at, at + 1)));
+        }
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, dim);
+    }
+
+    /** NumPy broadcasting of two concrete shapes (the checker has already proved they broadcast). */
+    private static Shape broadcastShape(Shape a, Shape b) {
+        int rank = Math.max(a.dimension(), b.dimension());
+        long[] out = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            long da = i < rank - a.dimension() ? 1 : a.get(i - (rank - a.dimension()));
+            long db = i < rank - b.dimension() ? 1 : b.get(i - (rank - b.dimension()));
+            out[i] = da == 1 ? db : da;
+        }
+        return new Shape(out);
     }
 
     /** y[t] = x[t - steps] along the time axis, zeros before the start. */

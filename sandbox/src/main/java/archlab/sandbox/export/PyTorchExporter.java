@@ -112,19 +112,22 @@ public final class PyTorchExporter {
                 case "linear" -> {
                     int in = n.inputs().get(0).shape().last();
                     int outDim = (Integer) n.attrs().get("out");
-                    addWeight(out, offset, n, "weight", List.of(in, outDim),
-                            "torch.randn(" + in + ", " + outDim + ") / math.sqrt(" + in + ")", "N(0, 1/fan_in), [in, out]");
+                    String[] start = start(n, List.of(in, outDim),
+                            "torch.randn(" + in + ", " + outDim + ") / math.sqrt(" + in + ")", "N(0, 1/fan_in)");
+                    addWeight(out, offset, n, "weight", List.of(in, outDim), start[0], start[1] + ", [in, out]");
                     if (Boolean.TRUE.equals(n.attrs().get("bias"))) {
-                        addWeight(out, offset, n, "bias", List.of(outDim), "torch.zeros(" + outDim + ")", "zeros");
+                        addBias(out, offset, n, outDim);
                     }
                 }
                 case "conv1d" -> {
                     int d = n.shape().last();
                     int k = (Integer) n.attrs().get("kernel");
-                    addWeight(out, offset, n, "weight", List.of(k, d),
-                            "(torch.rand(" + k + ", " + d + ") * 2 - 1) / math.sqrt(" + k + ")",
-                            "U(-1/sqrt(k), 1/sqrt(k)), [k, d], w[j] weighs x[t - j]");
-                    addWeight(out, offset, n, "bias", List.of(d), "torch.zeros(" + d + ")", "zeros");
+                    String[] start = start(n, List.of(k, d),
+                            "(torch.rand(" + k + ", " + d + ") * 2 - 1) / math.sqrt(" + k + ")", "U(-1/sqrt(k), 1/sqrt(k))");
+                    addWeight(out, offset, n, "weight", List.of(k, d), start[0], start[1] + ", [k, d], w[j] weighs x[t - j]");
+                    if (!Boolean.FALSE.equals(n.attrs().get("bias"))) {
+                        addBias(out, offset, n, d);
+                    }
                 }
                 case "rmsnorm" -> {
                     int d = n.shape().last();
@@ -137,21 +140,53 @@ public final class PyTorchExporter {
                 }
                 case "parameter" -> {
                     List<Integer> dims = n.shape().dims();
-                    Object init = n.attrs().get("init");
-                    if (init != null) {
-                        double c = ((Number) init).doubleValue();
-                        addWeight(out, offset, n, "value", dims, "torch.full(" + pyTuple(dims) + ", " + pyFloat(c) + ")",
-                                "constant " + pyFloat(c));
-                    } else {
-                        double std = ((Number) n.attrs().get("std")).doubleValue();
-                        addWeight(out, offset, n, "value", dims, "torch.randn(" + pyArgs(dims) + ") * " + pyFloat(std),
-                                "N(0, " + pyFloat(std) + "^2)");
-                    }
+                    String[] start = start(n, dims, "torch.randn(" + pyArgs(dims) + ") * 0.02", "N(0, 0.02^2)");
+                    addWeight(out, offset, n, "value", dims, start[0], start[1]);
                 }
                 case "scan" -> collectWeights(n.body(), out, offset);
                 default -> {
                 }
             }
+        }
+    }
+
+    /** The Python start of a weight and its description; mirrors CompiledModel#start. */
+    private static String[] start(OpNode n, List<Integer> dims, String fallback, String fallbackWhat) {
+        Object init = n.attrs().get("init");
+        Object std = n.attrs().get("std");
+        if (init instanceof Number c) {
+            double v = c.doubleValue();
+            return new String[] {"torch.full(" + pyTuple(dims) + ", " + pyFloat(v) + ")", "constant " + pyFloat(v)};
+        }
+        if ("uniform".equals(init)) {
+            String b = pyFloat(((Number) n.attrs().get("bound")).doubleValue());
+            return new String[] {"(torch.rand(" + pyArgs(dims) + ") * 2 - 1) * " + b, "U(-" + b + ", " + b + ")"};
+        }
+        if ("identity".equals(init)) {
+            int rows = dims.get(dims.size() - 2);
+            int cols = dims.get(dims.size() - 1);
+            return new String[] {"torch.eye(" + rows + ", " + cols + ").expand(" + pyArgs(dims) + ").clone()",
+                    "identity"};
+        }
+        if ("dirac".equals(init)) {
+            return new String[] {"torch.cat([torch.ones(1, " + dims.get(1) + "), torch.zeros(" + (dims.get(0) - 1)
+                    + ", " + dims.get(1) + ")])", "dirac (passes x[t] through)"};
+        }
+        if (std instanceof Number sd) {
+            String v = pyFloat(sd.doubleValue());
+            return new String[] {"torch.randn(" + pyArgs(dims) + ") * " + v, "N(0, " + v + "^2)"};
+        }
+        return new String[] {fallback, fallbackWhat};
+    }
+
+    /** A bias: zeros, or {@code bias=c}'s constant. */
+    private static void addBias(List<WeightSpec> out, long[] offset, OpNode n, int size) {
+        Object c = n.attrs().get("bias_init");
+        if (c == null) {
+            addWeight(out, offset, n, "bias", List.of(size), "torch.zeros(" + size + ")", "zeros");
+        } else {
+            String v = pyFloat(((Number) c).doubleValue());
+            addWeight(out, offset, n, "bias", List.of(size), "torch.full((" + size + ",), " + v + ")", "constant " + v);
         }
     }
 
@@ -314,7 +349,12 @@ public final class PyTorchExporter {
                         for j in range(k):
                             term = padded[:, k - 1 - j:k - 1 - j + t] * weight[j]
                             y = term if y is None else y + term
-                        return y + bias
+                        return y if bias is None else y + bias
+
+
+                    def _var(x, dim, keepdim):
+                        \"\"\"The population variance (divided by n) over dim, as archlab computes it.\"\"\"
+                        return (x - x.mean(dim, keepdim=True)).square().mean(dim, keepdim=keepdim)
 
 
                     def _shift(x, dim, steps):
@@ -395,6 +435,11 @@ public final class PyTorchExporter {
         private void init() {
             line(1, "def __init__(self):");
             line(2, "super().__init__()");
+            if (usesProgress(graph)) {
+                line(2, "# progress() reads this: set it to step / (steps - 1) before each training step; 1.0 is the");
+                line(2, "# trained model's value, which archlab uses for evaluation after training and for inference");
+                line(2, "self.progress = 1.0");
+            }
             String scope = null;
             for (WeightSpec w : weights) {
                 String s = scope(w.node());
@@ -406,6 +451,10 @@ public final class PyTorchExporter {
                 line(2, withComment(2, code, shapeText(w.shape()) + "  " + w.node().op() + " at " + at(w.node()) + ", "
                         + w.what()));
             }
+        }
+
+        private static boolean usesProgress(ArchGraph g) {
+            return g.nodes().stream().anyMatch(n -> n.op().equals("progress") || n.body() != null && usesProgress(n.body()));
         }
 
         private void forward() {
@@ -477,7 +526,8 @@ public final class PyTorchExporter {
                 case "parameter" -> self(w.get(0));
                 case "embed" -> self(w.get(0)) + "[" + x + "]";
                 case "linear" -> x + " @ " + self(w.get(0)) + (w.size() > 1 ? " + " + self(w.get(1)) : "");
-                case "conv1d" -> "_causal_conv1d(" + x + ", " + self(w.get(0)) + ", " + self(w.get(1)) + ")";
+                case "conv1d" -> "_causal_conv1d(" + x + ", " + self(w.get(0)) + ", "
+                        + (w.size() > 1 ? self(w.get(1)) : "None") + ")";
                 case "rmsnorm" -> "_rmsnorm(" + x + ", " + self(w.get(0)) + ")";
                 case "layernorm" -> "_layernorm(" + x + ", " + self(w.get(0)) + ", " + self(w.get(1)) + ")";
                 case "add" -> arithmetic(in, " + ");
@@ -488,7 +538,20 @@ public final class PyTorchExporter {
                 case "neg" -> "-" + x;
                 case "maximum" -> "torch.maximum(" + tensor(in.get(0)) + ", " + tensor(in.get(1)) + ")";
                 case "minimum" -> "torch.minimum(" + tensor(in.get(0)) + ", " + tensor(in.get(1)) + ")";
-                case "exp", "log", "sqrt", "abs", "sigmoid", "tanh", "relu" -> "torch." + n.op() + "(" + x + ")";
+                case "exp", "log", "sqrt", "abs", "sigmoid", "tanh", "relu", "sign" -> "torch." + n.op() + "(" + x + ")";
+                case "clamp" -> "torch.clamp(" + x + (a.containsKey("lo") ? ", min=" + pyFloat(((Number) a.get("lo")).doubleValue()) : "")
+                        + (a.containsKey("hi") ? ", max=" + pyFloat(((Number) a.get("hi")).doubleValue()) : "") + ")";
+                case "where" -> "torch.where(" + x + " > 0, " + tensor(in.get(1)) + ", " + tensor(in.get(2)) + ")";
+                case "eye" -> "torch.eye(" + a.get("n") + ", device=tokens.device)";
+                case "progress" -> "torch.tensor(self.progress, device=tokens.device)";
+                case "sort" -> "torch.sort(" + x + ", dim=" + a.get("dim")
+                        + (Boolean.TRUE.equals(a.get("descending")) ? ", descending=True" : "") + ").values";
+                case "topk" -> "torch.topk(" + x + ", " + a.get("k") + ", dim=" + a.get("dim") + ").values";
+                case "var" -> "_var(" + x + ", " + a.get("dim") + ", " + pyBool(a) + ")";
+                case "std" -> "torch.sqrt(_var(" + x + ", " + a.get("dim") + ", " + pyBool(a) + "))";
+                case "norm" -> "torch.sqrt(" + x + ".square().sum(" + a.get("dim") + keepdim(a) + "))";
+                case "gather" -> "torch.index_select(" + x + ", " + a.get("dim") + ", torch.tensor("
+                        + a.get("index").toString() + ", device=tokens.device))";
                 case "gelu" -> "nn.functional.gelu(" + x + ")";
                 case "silu" -> x + " * torch.sigmoid(" + x + ")";
                 case "softplus" -> "_softplus(" + x + ")";
@@ -541,6 +604,10 @@ public final class PyTorchExporter {
         private static String window(Map<String, Object> a) {
             int w = (Integer) a.get("window");
             return w > 0 ? ", window=" + w : "";
+        }
+
+        private static String pyBool(Map<String, Object> a) {
+            return Boolean.TRUE.equals(a.get("keepdim")) ? "True" : "False";
         }
 
         private static String keepdim(Map<String, Object> a) {

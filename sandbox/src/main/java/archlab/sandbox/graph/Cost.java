@@ -14,9 +14,12 @@ package archlab.sandbox.graph;
  *     (2·m·k·n per leading element; a contracted T counts seqLen)</td></tr>
  * <tr><td>{@code linear} {@code [..., in] → [..., out]}</td><td>2·in·out per output row, +out with
  *     {@code bias}</td></tr>
- * <tr><td>{@code conv1d} {@code [B, T, d]}, {@code kernel}</td><td>2·kernel·d per position</td></tr>
+ * <tr><td>{@code conv1d} {@code [B, T, d]}, {@code kernel}</td><td>2·kernel·d per position (the bias is not counted, with or without)</td></tr>
  * <tr><td>{@code add sub mul div pow neg maximum minimum exp log sqrt abs sigmoid tanh relu gelu silu
- *     softplus elu}</td><td>1 per element</td></tr>
+ *     softplus elu sign clamp where}</td><td>1 per element</td></tr>
+ * <tr><td>{@code var std}</td><td>3 per input element (mean, centre, square-and-sum)</td></tr>
+ * <tr><td>{@code norm}</td><td>2 per input element</td></tr>
+ * <tr><td>{@code sort topk}</td><td>n·log2(n) per sorted row of n (input elements × log2 n)</td></tr>
  * <tr><td>{@code softmax}</td><td>5 per element</td></tr>
  * <tr><td>{@code rmsnorm}</td><td>4 per element</td></tr>
  * <tr><td>{@code layernorm}</td><td>7 per element</td></tr>
@@ -26,7 +29,7 @@ package archlab.sandbox.graph;
  * <tr><td>{@code sum mean max}</td><td>1 per input element</td></tr>
  * <tr><td>{@code scan}</td><td>the FLOPs of one step of the body (whose shapes have no T) × seqLen</td></tr>
  * <tr><td>{@code input scan_state scan_input const parameter positions embed split_heads merge_heads
- *     transpose unsqueeze squeeze flatten concat slice shift}</td><td>0</td></tr>
+ *     transpose unsqueeze squeeze flatten concat slice shift eye progress gather}</td><td>0</td></tr>
  * </table>
  *
  * <p>Parameters are the sum of {@link OpNode#weights()} over every node, scan bodies included. A body's
@@ -69,10 +72,17 @@ public final class Cost {
         return switch (n.op()) {
             case "input", "scan_state", "scan_input", "const", "parameter", "positions", "embed",
                  "split_heads", "merge_heads", "transpose", "unsqueeze", "squeeze", "flatten", "concat",
-                 "slice", "shift" -> 0;
+                 "slice", "shift", "eye", "progress", "gather" -> 0;
             case "add", "sub", "mul", "div", "pow", "neg", "maximum", "minimum", "exp", "log", "sqrt", "abs",
                  "sigmoid", "tanh", "relu", "gelu", "silu", "softplus", "elu", "cumsum", "causal_mask",
-                 "causal_zero" -> out;
+                 "causal_zero", "sign", "clamp", "where" -> out;
+            case "var", "std" -> 3 * operand(n, 0).shape().elements(seqLen);
+            case "norm" -> 2 * operand(n, 0).shape().elements(seqLen);
+            case "sort", "topk" -> {
+                Shape in = operand(n, 0).shape();
+                double row = size(in.dim((Integer) attr(n, "dim")), seqLen);
+                yield in.elements(seqLen) * Math.max(1, Math.log(row) / Math.log(2));
+            }
             case "softmax" -> 5 * out;
             case "rmsnorm" -> 4 * out;
             case "layernorm" -> 7 * out;

@@ -44,7 +44,7 @@ public final class Elaborator {
     public static final int MAX_REPEAT = 1000;
 
     /** A value during expansion. */
-    sealed interface Value permits NumV, BoolV, TensorV, TupleV, BlockV {
+    sealed interface Value permits NumV, BoolV, TensorV, TupleV, BlockV, InitV {
     }
 
     record NumV(double v) implements Value {
@@ -60,6 +60,10 @@ public final class Elaborator {
     }
 
     record BlockV(String name) implements Value {
+    }
+
+    /** An initialiser named in {@code init=}: zeros, identity, dirac, normal(std) or uniform(bound). */
+    record InitV(String kind, double arg) implements Value {
     }
 
     /** The graph with the built-in params it was expanded with. */
@@ -442,13 +446,38 @@ public final class Elaborator {
         }
         Map<String, Value> args = new LinkedHashMap<>();
         for (Map.Entry<String, Expr> a : bound.named().entrySet()) {
-            args.put(a.getKey(), eval(a.getValue(), env, file));
+            boolean initialiser = a.getKey().equals("init") && Primitives.INITIALISED.contains(callee);
+            args.put(a.getKey(), initialiser ? initialiser(a.getValue(), env, file) : eval(a.getValue(), env, file));
         }
         List<Value> rest = new ArrayList<>();
         for (Expr r : bound.rest()) {
             rest.add(eval(r, env, file));
         }
         return new Ops(callee, args, rest, file, c.pos()).apply();
+    }
+
+    /**
+     * The value of {@code init=}: the names zeros, identity and dirac and the calls normal(std) and
+     * uniform(bound) mean initialisers there (and only there); anything else is evaluated as a number.
+     */
+    private Value initialiser(Expr e, Map<String, Value> env, String file) {
+        if (e instanceof Name n && Primitives.INIT_NAMES.contains(n.id())) {
+            return new InitV(n.id(), 0);
+        }
+        if (e instanceof Call c && Primitives.INIT_CALLS.contains(c.callee())) {
+            String what = c.callee().equals("normal") ? "std" : "bound";
+            if (c.args().size() != 1 || !c.kwargs().isEmpty()) {
+                throw new Failure("arity", file, c.pos(), "init=" + c.callee() + "(" + what + ") takes one number, the "
+                        + what + ", as in init=" + c.callee() + "(0.02)");
+            }
+            double v = number(eval(c.args().get(0), env, file), "the " + what + " of " + c.callee(), file, c.pos());
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                throw new Failure("bad-value", file, c.pos(), "the " + what + " of init=" + c.callee()
+                        + " must be a finite number >= 0, got " + fmt(v));
+            }
+            return new InitV(c.callee(), v);
+        }
+        return eval(e, env, file);
     }
 
     private Value repeat(Call c, Map<String, Value> env, String file) {
@@ -597,6 +626,9 @@ public final class Elaborator {
             if (Primitives.REDUCTIONS.contains(op)) {
                 return new TensorV(reduce());
             }
+            if (Primitives.SPREADS.contains(op)) {
+                return new TensorV(spread());
+            }
             return switch (op) {
                 case "embed" -> embed();
                 case "linear" -> linear();
@@ -622,6 +654,18 @@ public final class Elaborator {
                 case "split" -> split();
                 case "slice" -> slice();
                 case "size" -> size();
+                case "clamp" -> clamp();
+                case "where" -> where();
+                case "eye" -> {
+                    int n = size("n");
+                    if ((long) n * n > MAX_DIM) {
+                        throw fail("too-large", "eye(" + n + ") has more than " + MAX_DIM + " elements");
+                    }
+                    yield new TensorV(make("eye", Map.of("n", n), Shape.of(n, n), Mask.NONE, List.of(), 0));
+                }
+                case "progress" -> new TensorV(make("progress", Map.of(), Shape.SCALAR, Mask.NONE, List.of(), 0));
+                case "sort", "topk" -> sort();
+                case "gather" -> gather();
                 default -> throw fail("unknown-op", "unknown op '" + op + "'");
             };
         }
@@ -639,6 +683,7 @@ public final class Elaborator {
                 case "softplus" -> Math.log1p(Math.exp(v));
                 case "elu" -> v > 0 ? v : Math.expm1(v);
                 case "silu" -> v / (1 + Math.exp(-v));
+                case "sign" -> Math.signum(v);
                 default -> v * 0.5 * (1 + erf(v / Math.sqrt(2)));
             };
             if (Double.isNaN(r) || Double.isInfinite(r)) {
@@ -673,7 +718,8 @@ public final class Elaborator {
             if (v instanceof BoolV b) {
                 return b.v();
             }
-            throw fail("type", "argument '" + name + "' of " + op + " must be true or false, got " + describe(v));
+            throw fail("type", "argument '" + name + "' of " + op + " must be true or false" + (name.equals("bias")
+                    ? " (or the number a bias starts at)" : "") + ", got " + describe(v));
         }
 
         int axis(OpNode x, String name, int def) {
@@ -715,7 +761,7 @@ public final class Elaborator {
         Value linear() {
             OpNode in = x("x");
             int out = size("out");
-            boolean bias = flag("bias", false);
+            boolean bias = args.get("bias") instanceof NumV || flag("bias", false);
             if (in.shape().rank() == 0) {
                 throw fail("shape-mismatch", "linear needs a tensor with a feature dim, got a scalar");
             }
@@ -728,7 +774,10 @@ public final class Elaborator {
                 throw fail("shape-mismatch", "linear over the batch axis (input " + in.shape() + ") is not allowed");
             }
             Shape s = in.shape().with(in.shape().rank() - 1, out);
-            return new TensorV(make("linear", Map.of("out", out, "bias", bias), s, carry(in, s), List.of(in),
+            Map<String, Object> attrs = new HashMap<>(Map.of("out", out, "bias", bias));
+            attrs.putAll(initialisation("identity"));
+            attrs.putAll(biasStart());
+            return new TensorV(make("linear", attrs, s, carry(in, s), List.of(in),
                     (long) d * out + (bias ? out : 0)));
         }
 
@@ -743,7 +792,63 @@ public final class Elaborator {
             if (k > 4096) {
                 throw fail("too-large", "conv1d kernel " + k + " is above the limit of 4096");
             }
-            return new TensorV(make("conv1d", Map.of("kernel", k), s, Mask.NONE, List.of(in), (long) s.dim(2) * k + s.dim(2)));
+            boolean bias = args.get("bias") instanceof NumV || flag("bias", true);
+            // bias=true is the default and stays out of the attributes, so existing designs keep their hash
+            Map<String, Object> attrs = new HashMap<>(Map.of("kernel", k));
+            if (!bias) {
+                attrs.put("bias", false);
+            }
+            attrs.putAll(initialisation("dirac"));
+            attrs.putAll(biasStart());
+            return new TensorV(make("conv1d", attrs, s, Mask.NONE, List.of(in),
+                    (long) s.dim(2) * k + (bias ? s.dim(2) : 0)));
+        }
+
+        /**
+         * {@code bias=c}: a bias that starts at the number c (a gate that starts open, a forget gate near 1).
+         * {@code bias=0} is {@code bias=true} and adds nothing, so the two hash alike.
+         */
+        Map<String, Object> biasStart() {
+            if (args.get("bias") instanceof NumV n) {
+                if (!Double.isFinite(n.v())) {
+                    throw fail("bad-value", "the bias start of " + op + " must be finite, got " + fmt(n.v()));
+                }
+                return n.v() == 0 ? Map.of() : Map.of("bias_init", n.v());
+            }
+            return Map.of();
+        }
+
+        /**
+         * The attributes {@code init=} adds to a weight op; none without it (the op's default start).
+         * A constant is {@code init=c}, a normal draw {@code std=s} (parameter's own spelling), a uniform
+         * draw {@code init="uniform", bound=b}, and the identity {@code init="identity"} (linear, parameter)
+         * or {@code init="dirac"} (conv1d, where identity means the same). Equal starts hash alike.
+         */
+        Map<String, Object> initialisation(String identityName) {
+            Value v = args.get("init");
+            if (v == null) {
+                return Map.of();
+            }
+            if (v instanceof NumV n) {
+                return Map.of("init", n.v());
+            }
+            if (!(v instanceof InitV i)) {
+                throw fail("type", "init of " + op + " must be a number or one of zeros, identity, dirac, normal(std), "
+                        + "uniform(bound); got " + describe(v));
+            }
+            return switch (i.kind()) {
+                case "zeros" -> Map.of("init", 0.0);
+                case "normal" -> Map.of("std", i.arg());
+                case "uniform" -> Map.of("init", "uniform", "bound", i.arg());
+                default -> {
+                    if (!i.kind().equals(identityName) && !(op.equals("conv1d") && i.kind().equals("identity"))) {
+                        throw fail("bad-value", op + " has no init=" + i.kind() + "; "
+                                + (op.equals("conv1d") ? "a convolution starts as the identity with init=dirac"
+                                : "a matrix starts as the identity with init=identity (dirac is for conv1d)"));
+                    }
+                    yield Map.of("init", identityName);
+                }
+            };
         }
 
         Value norm() {
@@ -778,11 +883,16 @@ public final class Elaborator {
             Value init = args.get("init");
             Value std = args.get("std");
             if (init != null && std != null) {
-                throw fail("arity", "parameter takes init=c or std=s, not both");
+                throw fail("arity", "parameter takes init=... or std=s, not both");
             }
             Map<String, Object> attrs = init != null
-                    ? Map.of("init", number(init, "init of parameter", file, pos))
+                    ? initialisation("identity")
                     : Map.of("std", std == null ? 0.02 : number(std, "std of parameter", file, pos));
+            if ("identity".equals(attrs.get("init")) && (dims.size() < 2 || !dims.get(dims.size() - 1)
+                    .equals(dims.get(dims.size() - 2)))) {
+                throw fail("shape-mismatch", "parameter(..., init=identity) needs its last two sizes equal (a square "
+                        + "matrix, repeated over any leading dims), got " + dims);
+            }
             return new TensorV(make("parameter", attrs, new Shape(dims), Mask.NONE, List.of(), count));
         }
 
@@ -1065,6 +1175,154 @@ public final class Elaborator {
             return new NumV(d);
         }
 
+        /** clamp(x, lo, hi): either bound may be left out, not both; the bounds are numbers. */
+        Value clamp() {
+            Value lo = args.get("lo");
+            Value hi = args.get("hi");
+            if (lo == null && hi == null) {
+                throw fail("arity", "clamp needs a lower or an upper bound, as in clamp(x, 0, 1), clamp(x, lo=0) "
+                        + "or clamp(x, hi=1)");
+            }
+            for (Value b : new Value[] {lo, hi}) {
+                if (b != null && !(b instanceof NumV)) {
+                    throw fail("type", "the bounds of clamp are numbers, got " + describe(b)
+                            + "; for a tensor bound use maximum(x, lo) and minimum(x, hi)");
+                }
+            }
+            double l = lo == null ? Double.NEGATIVE_INFINITY : ((NumV) lo).v();
+            double h = hi == null ? Double.POSITIVE_INFINITY : ((NumV) hi).v();
+            if (l > h) {
+                throw fail("bad-value", "clamp's lower bound " + fmt(l) + " is above its upper bound " + fmt(h));
+            }
+            if (args.get("x") instanceof NumV n) {
+                return new NumV(Math.min(h, Math.max(l, n.v())));
+            }
+            OpNode in = x("x");
+            Map<String, Object> attrs = new HashMap<>();
+            if (lo != null) {
+                attrs.put("lo", l);
+            }
+            if (hi != null) {
+                attrs.put("hi", h);
+            }
+            Mask m = open(in.shape());
+            if (in.shape().isScoreMatrix()) {
+                // zero stays zero when 0 is inside the bounds; -inf stays -inf without a lower bound
+                m = in.mask() == Mask.ZERO && l <= 0 && h >= 0 ? Mask.ZERO
+                        : in.mask() == Mask.NEG_INF && lo == null ? Mask.NEG_INF : Mask.OPEN;
+            }
+            return new TensorV(make("clamp", attrs, in.shape(), m, List.of(in), 0));
+        }
+
+        /** where(cond, a, b): a where cond > 0, else b; all three broadcast (numbers too, for a and b). */
+        Value where() {
+            OpNode c = x("cond");
+            OpNode a = operand(args.get("a"), "where", file, pos);
+            OpNode b = operand(args.get("b"), "where", file, pos);
+            for (OpNode n : List.of(a, b)) {
+                if (n.op().equals("input") && n.shape().equals(Shape.of(Shape.B, Shape.T))) {
+                    throw fail("type", "where cannot take the token ids directly: they are integers; embed them first");
+                }
+            }
+            Shape s = broadcast("where", broadcast("where", c.shape(), a.shape(), file, pos), b.shape(), file, pos);
+            if (s.timeAxes() > 2) {
+                throw fail("shape-mismatch", "where would make a tensor with more than two time axes (" + s + ")");
+            }
+            Mask m = open(s);
+            if (s.isScoreMatrix()) {
+                Mask ma = maskOf(a);
+                Mask mb = maskOf(b);
+                // a select keeps a mask that both branches share; a finite branch (NONE) breaks it
+                m = ma == mb && (ma == Mask.ZERO || ma == Mask.NEG_INF) ? ma : Mask.OPEN;
+            }
+            return new TensorV(make("where", Map.of(), s, m, List.of(c, a, b), 0));
+        }
+
+        /**
+         * sort(x, dim, descending) and topk(x, k, dim) over a feature axis. Sorting along time would let
+         * position t see later values, and no mask makes that causal, so the time and batch axes are refused.
+         */
+        Value sort() {
+            OpNode in = x("x");
+            Shape s = in.shape();
+            if (s.rank() == 0) {
+                throw fail("shape-mismatch", op + " needs a tensor with a feature dim, got a scalar");
+            }
+            int a = axis(in, "dim", -1);
+            int d = s.dim(a);
+            if (d == Shape.T) {
+                throw fail("non-causal", op + " along the time axis (dim " + a + " of " + s + ") orders every position "
+                        + "by value, so position t would see later positions; " + op + " a feature dim (dim=-1 of "
+                        + "[B, T, d] or of [B, heads, T, k])");
+            }
+            if (d == Shape.B) {
+                throw fail("shape-mismatch", op + " along the batch axis of " + s + " is not allowed");
+            }
+            if (op.equals("sort")) {
+                boolean descending = flag("descending", false);
+                return new TensorV(make("sort", Map.of("dim", a, "descending", descending), s, carry(in, s),
+                        List.of(in), 0));
+            }
+            int k = size("k");
+            if (k > d) {
+                throw fail("bad-value", "topk(x, " + k + ") of dim " + a + " of " + s + " asks for more than its " + d
+                        + " values");
+            }
+            Shape out = s.with(a, k);
+            return new TensorV(make("topk", Map.of("dim", a, "k", k), out, carry(in, out), List.of(in), 0));
+        }
+
+        /**
+         * gather(x, (i0, i1, ...), dim): the entries i0, i1, ... of a feature dim, in that order, repeats
+         * allowed; a static table lookup (head h reads group h // 2). Indices are numbers known at check time.
+         */
+        Value gather() {
+            OpNode in = x("x");
+            int a = axis(in, "dim", -1);
+            int d = in.shape().dim(a);
+            if (d < 0) {
+                throw fail(d == Shape.T ? "non-causal" : "shape-mismatch", "gather along " + Shape.dimName(d)
+                        + " is not allowed; gather along a feature dim");
+            }
+            Value iv = args.get("index");
+            List<Value> items = iv instanceof TupleV t ? t.items() : List.of(iv);
+            List<Integer> index = new ArrayList<>();
+            for (Value v : items) {
+                int i = anyInt(v, "an index of gather", file, pos);
+                if (i < 0 || i >= d) {
+                    throw fail("bad-value", "gather index " + i + " is out of range for dim " + a + " of " + in.shape()
+                            + "; need 0 <= index < " + d);
+                }
+                index.add(i);
+            }
+            Shape s = in.shape().with(a, dim(index.size()));
+            return new TensorV(make("gather", Map.of("dim", a, "index", List.copyOf(index)), s,
+                    s.isScoreMatrix() ? in.mask() : open(s), List.of(in), 0));
+        }
+
+        /** var, std (population, divided by n) and the L2 norm over a feature axis. */
+        OpNode spread() {
+            OpNode in = x("x");
+            if (in.shape().rank() == 0) {
+                throw fail("shape-mismatch", op + " needs a tensor with a feature dim, got a scalar");
+            }
+            int a = axis(in, "dim", -1);
+            boolean keep = flag("keepdim", false);
+            Shape s = in.shape();
+            int d = s.dim(a);
+            if (d == Shape.T) {
+                throw fail("non-causal", op + " over the time axis (dim " + a + " of " + s + ") pools all positions, "
+                        + "so position t would see the future; take " + op + " over a feature dim, or write a running "
+                        + "statistic with cumsum");
+            }
+            if (d == Shape.B) {
+                throw fail("shape-mismatch", op + " over the batch axis is not allowed");
+            }
+            Shape out = keep ? s.with(a, 1) : s.without(a);
+            Mask m = out.isScoreMatrix() && in.mask() == Mask.ZERO ? Mask.ZERO : open(out);
+            return make(op, Map.of("dim", a, "keepdim", keep), out, m, List.of(in), 0);
+        }
+
         OpNode reduce() {
             OpNode in = x("x");
             int a = axis(in, "dim", -1);
@@ -1138,7 +1396,7 @@ public final class Elaborator {
                 case "log" -> in == Mask.ZERO ? Mask.NEG_INF : Mask.OPEN;
                 case "relu" -> in == Mask.NEG_INF || in == Mask.ZERO ? Mask.ZERO : Mask.OPEN;
                 case "sigmoid", "softplus" -> in == Mask.NEG_INF ? Mask.ZERO : Mask.OPEN;
-                case "tanh", "silu", "gelu", "elu", "neg", "sqrt", "abs" -> in == Mask.ZERO ? Mask.ZERO : Mask.OPEN;
+                case "tanh", "silu", "gelu", "elu", "neg", "sqrt", "abs", "sign" -> in == Mask.ZERO ? Mask.ZERO : Mask.OPEN;
                 default -> Mask.OPEN;
             };
         }
@@ -1345,6 +1603,9 @@ public final class Elaborator {
         }
         if (v instanceof TupleV t) {
             return "a tuple of " + t.items().size() + " values";
+        }
+        if (v instanceof InitV i) {
+            return "the initialiser " + i.kind();
         }
         return "the block '" + ((BlockV) v).name() + "'";
     }

@@ -8,8 +8,16 @@ import java.util.Set;
 /** The built-in operations of the language and their signatures. docs/language.md describes each. */
 public final class Primitives {
     public static final Set<String> UNARY = Set.of("exp", "log", "sqrt", "abs", "sigmoid", "tanh", "relu",
-            "gelu", "silu", "softplus", "elu");
+            "gelu", "silu", "softplus", "elu", "sign");
     public static final Set<String> REDUCTIONS = Set.of("sum", "mean", "max");
+    /** Reductions over a feature axis only: never over time, not even over the keys of a masked matrix. */
+    public static final Set<String> SPREADS = Set.of("var", "std", "norm");
+    /** The ops whose {@code init=} takes an initialiser: a number, or one of {@link #INIT_NAMES} and {@link #INIT_CALLS}. */
+    public static final Set<String> INITIALISED = Set.of("linear", "conv1d", "parameter");
+    /** {@code init=zeros}, {@code init=identity}, {@code init=dirac}. */
+    public static final Set<String> INIT_NAMES = Set.of("zeros", "identity", "dirac");
+    /** {@code init=normal(std)}, {@code init=uniform(bound)}. */
+    public static final Set<String> INIT_CALLS = Set.of("normal", "uniform");
     /** Params every definition has; the task sets them. */
     public static final Map<String, Integer> BUILTIN_PARAMS = Map.of("vocab", 256, "seq_len", 128);
 
@@ -17,8 +25,8 @@ public final class Primitives {
 
     static {
         add(Signature.of("embed", 2, "ids", "dim"));
-        add(Signature.of("linear", 2, "x", "out", "bias"));
-        add(Signature.of("conv1d", 2, "x", "kernel"));
+        add(new Signature("linear", List.of("x", "out", "bias"), 2, false, Set.of("init")));
+        add(new Signature("conv1d", List.of("x", "kernel"), 2, false, Set.of("bias", "init")));
         add(Signature.of("rmsnorm", 1, "x"));
         add(Signature.of("layernorm", 1, "x"));
         add(new Signature("parameter", List.of(), 0, true, Set.of("init", "std")));
@@ -27,6 +35,13 @@ public final class Primitives {
         }
         add(Signature.of("maximum", 2, "a", "b"));
         add(Signature.of("minimum", 2, "a", "b"));
+        add(Signature.of("clamp", 1, "x", "lo", "hi"));
+        add(Signature.of("where", 3, "cond", "a", "b"));
+        add(Signature.of("eye", 1, "n"));
+        add(Signature.of("progress", 0));
+        add(Signature.of("sort", 1, "x", "dim", "descending"));
+        add(Signature.of("topk", 2, "x", "k", "dim"));
+        add(Signature.of("gather", 2, "x", "index", "dim"));
         add(Signature.of("matmul", 2, "a", "b"));
         add(Signature.of("softmax", 1, "x", "dim"));
         add(Signature.of("cumsum", 1, "x", "dim"));
@@ -45,6 +60,9 @@ public final class Primitives {
         add(Signature.of("split", 2, "x", "parts", "dim"));
         add(Signature.of("slice", 3, "x", "start", "end", "dim"));
         for (String r : REDUCTIONS) {
+            add(Signature.of(r, 1, "x", "dim", "keepdim"));
+        }
+        for (String r : SPREADS) {
             add(Signature.of(r, 1, "x", "dim", "keepdim"));
         }
         add(Signature.of("size", 2, "x", "dim"));

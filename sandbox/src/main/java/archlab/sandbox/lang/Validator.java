@@ -124,9 +124,14 @@ public final class Validator {
             paramExpr(b.right());
         } else if (e instanceof Unary u) {
             paramExpr(u.operand());
+        } else if (e instanceof Call c && (Primitives.UNARY.contains(c.callee()) || c.callee().equals("clamp"))) {
+            // exp(x), log(x), clamp(x, lo, hi), ... of numbers are numbers, computed at check time
+            c.args().forEach(this::paramExpr);
+            c.kwargs().forEach(k -> paramExpr(k.value()));
         } else if (e instanceof Call c) {
             error("param-not-number", c.pos(), "a param is a number computed from numbers and earlier params; "
-                    + "calls such as '" + c.callee() + "(...)' are not allowed here");
+                    + "calls such as '" + c.callee() + "(...)' are not allowed here (only the elementwise functions "
+                    + "such as exp, log, sqrt and clamp of numbers)");
         } else if (e instanceof Tuple t) {
             error("param-not-number", t.pos(), "a param is a single number, not a tuple");
         }
@@ -291,7 +296,9 @@ public final class Validator {
             Set<String> candidates = new HashSet<>(Primitives.names());
             candidates.addAll(fileBlocks.keySet());
             candidates.addAll(library.blocks().keySet());
-            error("unknown-op", c.pos(), "unknown op or block '" + callee + "'" + suggest(callee, candidates));
+            String torch = PyTorchNames.hint(callee);
+            error("unknown-op", c.pos(), "unknown op or block '" + callee + "'"
+                    + (torch.isEmpty() ? suggest(callee, candidates) : torch));
             c.args().forEach(a -> expr(a, s, false));
             c.kwargs().forEach(k -> expr(k.value(), s, false));
             return;
@@ -324,6 +331,24 @@ public final class Validator {
             error("arity", c.pos(), "'scan' needs the state's shape without the batch, as in state=(heads, dk, dv)");
         }
         for (KwArg k : c.kwargs()) {
+            if (k.name().equals("init") && Primitives.INITIALISED.contains(callee)) {
+                // init=zeros, init=normal(0.02): initialiser names, not values (docs/language.md)
+                if (k.value() instanceof Name n && Primitives.INIT_NAMES.contains(n.id())) {
+                    continue;
+                }
+                if (k.value() instanceof Call init && Primitives.INIT_CALLS.contains(init.callee())) {
+                    init.args().forEach(a -> expr(a, s, false));
+                    continue;
+                }
+                boolean known = k.value() instanceof Name n && (s.defined.containsKey(n.id()) || globals.contains(n.id()));
+                if (k.value() instanceof Name n && !known || k.value() instanceof Call) {
+                    String what = k.value() instanceof Name n ? n.id() : ((Call) k.value()).callee();
+                    error("unknown-name", k.value().pos(), "unknown initialiser '" + what + "'; init= takes a number "
+                            + "(a constant), zeros, identity, dirac (conv1d), normal(std) or uniform(bound)"
+                            + PyTorchNames.initialiserHint(what));
+                    continue;
+                }
+            }
             expr(k.value(), s, false);
         }
     }
@@ -381,38 +406,55 @@ public final class Validator {
         return fileBlocks.containsKey(name) || (fileBlocks.isEmpty() && library.contains(name));
     }
 
+    /**
+     * "; did you mean 'X'?" when one candidate is a plausible typo of {@code wrong}, else "". A typo is a
+     * dropped, doubled or swapped letter, or a letter replaced; in names of up to five letters a replaced
+     * letter makes another word rather than a typo ({@code sort} is not {@code sqrt}), so there only
+     * drops, additions and swaps count, one of them. Longer names allow two edits, and never more than a
+     * third of the name. A tie between two candidates suggests neither.
+     */
     static String suggest(String wrong, Set<String> candidates) {
+        String lower = wrong.toLowerCase(java.util.Locale.ROOT);
+        if (!lower.equals(wrong) && candidates.contains(lower)) {
+            return "; did you mean '" + lower + "'?";   // LayerNorm, GELU: PyTorch's module classes
+        }
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
+        boolean tie = false;
+        boolean shortName = wrong.length() <= 5;
         for (String c : candidates.stream().sorted().toList()) {
-            int d = distance(wrong, c);
+            int d = distance(wrong, c, shortName ? 2 : 1);
             if (d < bestDistance) {
                 bestDistance = d;
                 best = c;
+                tie = false;
+            } else if (d == bestDistance) {
+                tie = true;
             }
         }
-        int allowed = wrong.length() == 1 ? 0 : wrong.length() <= 5 ? 1 : 2;
-        return best != null && bestDistance <= allowed
-                ? "; did you mean '" + best + "'?" : "";
+        int allowed = wrong.length() <= 1 ? 0 : shortName ? 1 : Math.min(2, wrong.length() / 3);
+        return best != null && !tie && bestDistance <= allowed ? "; did you mean '" + best + "'?" : "";
     }
 
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
+    /** Optimal-string-alignment distance: insertions, deletions and adjacent swaps cost 1, a replacement {@code replace}. */
+    static int distance(String a, String b, int replace) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
         for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
+            d[0][j] = j;
         }
         for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
             for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : replace;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
             }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
         }
-        return prev[b.length()];
+        return d[a.length()][b.length()];
     }
 
     private void error(String code, Pos pos, String message) {

@@ -108,6 +108,8 @@ public final class Trainer {
             for (step = 0; step < config.steps(); step++) {
                 float lr = schedule.getNewValue(step);
                 Batch batch = task.trainBatch(config.seed(), step, config.batchSize());
+                // progress() runs from 0 at the first step to 1 at the last, which the final evaluation keeps
+                model.setProgress(config.steps() > 1 ? step / (double) (config.steps() - 1) : 1.0);
                 double loss;
                 try (NDManager sm = root.newSubManager()) {
                     NDArray tokens = sm.create(batch.inputs(), new Shape(batch.size(), seqLen));

@@ -76,7 +76,8 @@ class GradientCheckTest {
     static final double H = Double.parseDouble(System.getProperty("archlab.gradcheck.h", "1e-2"));
     /** The step for ops with kinks when {@code H} fails, see {@link #check}. */
     static final double H_FINE = 1e-3;
-    static final Set<String> KINKED = Set.of("relu", "abs", "max", "maximum", "minimum");
+    static final Set<String> KINKED = Set.of("relu", "abs", "max", "maximum", "minimum", "sign", "clamp", "where",
+            "sort", "topk");
     static final double RTOL = 3e-2;
     static final double ATOL_FACTOR = 2e-3;
     /** Elements checked per weight array (the embedding gets one more, in a row no token uses). */
@@ -248,6 +249,29 @@ class GradientCheckTest {
         c.add(model("stdlib_retention", ATTENTION_QKV, "return linear(merge_heads(retention(q, k, v, 0.9)), vocab)"));
         c.add(model("stdlib_delta_rule", ATTENTION_QKV, "beta = sigmoid(split_heads(linear(x, 2), 2))",
                 "return linear(merge_heads(delta_rule(q, k, v, beta)), vocab)"));
+        // issue 18: everyday ops, schedules, sorting and starts
+        c.add(binary("sign", "a * sign(b) + b"));
+        c.add(unary("clamp", "clamp(a, -0.5, 0.5) + clamp(a * 2, lo=0) + clamp(a, hi=0.25)"));
+        c.add(binary("where", "where(a, b, a * 0.5)"));
+        c.add(unary("where_broadcast", "where(linear(x, 1), a, 0.25) + where(a, 1.0, linear(x, 1))"));
+        c.add(unary("eye", "a @ (eye(8) + parameter(8, 8, std=0.1))"));
+        c.add(unary("progress", "a * (progress() + 0.5) + progress()"));
+        c.add(unary("sort", "sort(a) * parameter(8, std=1.0) + sort(a, descending=true)"));
+        c.add(unary("sort_heads", "merge_heads(sort(split_heads(a, 2), 1) * parameter(2, 1, 4, std=1.0))"));
+        c.add(model("topk", "a = linear(x, 8)", "return linear(topk(a, 3) * parameter(3, std=1.0), vocab)"));
+        c.add(binary("var", "concat(b * var(a, -1, keepdim=true), var(split_heads(b, 2), 1))"));
+        c.add(binary("std", "concat(b * std(a, -1, keepdim=true), merge_heads(std(split_heads(b, 4), 1, keepdim=true)))"));
+        c.add(binary("norm", "concat(b / norm(a, -1, keepdim=true), merge_heads(norm(split_heads(b, 4), 1, keepdim=true)))"));
+        c.add(model("init_linear", "a = linear(x, 8, init=identity)", "b = linear(x, 8, init=normal(0.3), bias=true)",
+                "c = linear(x, 8, init=uniform(0.2))", "return linear(tanh(a + b + c), vocab, init=zeros)"));
+        c.add(model("bias_start", "a = linear(x, 8, bias=1.5)", "return linear(tanh(conv1d(a, 2, bias=-0.5)), vocab)"));
+        c.add(model("init_conv1d", "a = conv1d(linear(x, 8), 3, bias=false, init=dirac)",
+                "b = conv1d(x, 2, init=uniform(0.5))", "return linear(a * b, vocab)"));
+        c.add(unary("init_parameter", "merge_heads(split_heads(a, 2) @ parameter(2, 4, 4, init=identity))"
+                + " * parameter(8, init=uniform(0.3)) + parameter(8, init=normal(0.5))"));
+        c.add(unary("gather", "merge_heads(gather(split_heads(a, 4), (1, 0, 1, 3), dim=1)) + gather(a, (7, 0, 0, 2, 3, 4, 5, 6))"));
+        c.add(model("stdlib_sparsemax", "a = linear(x, 8)", "return linear(sparsemax(a * 2), vocab)"));
+        c.add(model("stdlib_entmax15", "a = linear(x, 8)", "return linear(entmax15(a * 2), vocab)"));
         c.add(model("stdlib_short_conv_swiglu", "h = short_conv(x, 3)", "return lm_head(rmsnorm(h + swiglu(h, 16)))"));
         return c;
     }
@@ -316,6 +340,14 @@ class GradientCheckTest {
         variants.put("linear with bias", n -> n.op().equals("linear") && Boolean.TRUE.equals(n.attrs().get("bias")));
         variants.put("parameter init", n -> n.op().equals("parameter") && n.attrs().get("init") != null);
         variants.put("parameter std", n -> n.op().equals("parameter") && n.attrs().get("std") != null);
+        variants.put("conv1d without bias", n -> n.op().equals("conv1d") && Boolean.FALSE.equals(n.attrs().get("bias")));
+        for (String start : List.of("identity", "uniform")) {
+            variants.put("linear init=" + start, n -> n.op().equals("linear") && start.equals(n.attrs().get("init")));
+            variants.put("parameter init=" + start, n -> n.op().equals("parameter") && start.equals(n.attrs().get("init")));
+        }
+        variants.put("conv1d init=dirac", n -> n.op().equals("conv1d") && "dirac".equals(n.attrs().get("init")));
+        variants.put("clamp with one bound", n -> n.op().equals("clamp") && n.attrs().size() == 1);
+        variants.put("sort descending", n -> n.op().equals("sort") && Boolean.TRUE.equals(n.attrs().get("descending")));
         for (String op : List.of("causal_mask", "causal_zero")) {
             variants.put(op + " without window", n -> n.op().equals(op) && ((Integer) n.attrs().get("window")) == 0);
             variants.put(op + " with window", n -> n.op().equals(op) && ((Integer) n.attrs().get("window")) > 0);

@@ -261,6 +261,25 @@ class PyTorchExporterTest {
         assertThat(r.output()).contains("parsed " + files.size());
     }
 
+    /** progress() is the module attribute model.progress: 1.0 unless a training loop sets it. */
+    @Test
+    void progressIsAModuleAttributeTheTrainingLoopSets() throws Exception {
+        assumeTorch();
+        Case c = new Case("schedule", "arch schedule\nmodel(tokens):\n    x = embed(tokens, 8)\n"
+                + "    return linear(x, vocab) * 0.0 + progress() * 2\n");
+        String py = PyTorchExporter.export(c.definition());
+        assertThat(py).contains("self.progress = 1.0").contains("torch.tensor(self.progress, device=tokens.device)");
+        assertThat(PyTorchExporter.export(reference("transformer.arch", Map.of()))).doesNotContain("self.progress");
+        Path module = dir.resolve("schedule_model.py");
+        Files.writeString(module, py);
+        Run r = run(List.of(PYTHON, "-c", "import sys, torch\nsys.path.insert(0, sys.argv[1])\n"
+                + "from schedule_model import Schedule\nm = Schedule()\ntokens = torch.zeros(2, 5, dtype=torch.long)\n"
+                + "print('default', m(tokens).max().item())\nm.progress = 0.25\nprint('set', m(tokens).max().item())",
+                dir.toString()));
+        assertThat(r.code()).as(r.output()).isZero();
+        assertThat(r.output()).contains("default 2.0").contains("set 0.5");
+    }
+
     @Test
     void pytorchGivesDjlsLossOnEveryReferenceArchitecture() throws Exception {
         assumeTorch();
@@ -308,7 +327,8 @@ class PyTorchExporterTest {
                 "sub", "mul", "div", "pow", "neg", "maximum", "minimum", "exp", "log", "sqrt", "abs", "sigmoid", "tanh",
                 "relu", "gelu", "silu", "softplus", "elu", "softmax", "cumsum", "causal_mask", "causal_zero", "shift",
                 "rope", "positions", "split_heads", "merge_heads", "transpose", "unsqueeze", "squeeze", "flatten",
-                "concat", "slice", "sum", "mean", "max", "matmul", "scan");
+                "concat", "slice", "sum", "mean", "max", "matmul", "scan", "sign", "clamp", "where", "eye", "progress",
+                "sort", "topk", "var", "std", "norm", "gather");
     }
 
     private static void collectOps(archlab.sandbox.graph.ArchGraph g, java.util.Set<String> ops) {
@@ -399,6 +419,23 @@ class PyTorchExporterTest {
                     return S2, o
                 """, "k = split_heads(a, 2)", "g = split_heads(linear(b, 2), 2)",
                 "y = scan(gated_step, k, g, state=(2, 4, 4))", "return linear(merge_heads(y), vocab)"));
+        c.add(op("sign_clamp", "sign(a) * b + clamp(a, -0.5, 0.5) + clamp(b * 3, lo=0) + clamp(a, hi=0.1)"));
+        c.add(op("where", "where(a, b, 0.5) + where(linear(x, 1), a * b, b) + where(b - a, 2.0, linear(x, 1))"));
+        c.add(model("where_scores", "", QKV, "s = q @ transpose(k)",
+                "p = softmax(causal_mask(where(s, s, s * 0.5)))", "return linear(merge_heads(p @ v), vocab)"));
+        c.add(op("eye_progress", "a @ (eye(8) * progress() + parameter(8, 8, std=0.1)) + progress()"));
+        c.add(op("sort_topk", "sort(a) + sort(b, descending=true) + merge_heads(sort(split_heads(a, 2), 1))"
+                + " + linear(topk(b, 3), 8)"));
+        c.add(op("spreads", "b * var(a, -1, keepdim=true) + std(b, -1, keepdim=true) + a / norm(a, -1, keepdim=true)"
+                + " + linear(concat(var(split_heads(a, 4), 1), norm(split_heads(b, 4), 1)), 8)"));
+        c.add(op("starts", "linear(a, 8, init=identity) + linear(b, 8, init=normal(0.3), bias=true)"
+                + " + linear(a, 8, init=uniform(0.2)) + linear(b, 8, init=zeros) + conv1d(a, 3, bias=false, init=dirac)"
+                + " + conv1d(b, 2, init=uniform(0.5)) + merge_heads(split_heads(a, 2) @ parameter(2, 4, 4, init=identity))"
+                + " * parameter(8, init=uniform(0.3))"));
+        c.add(op("sparse", "sparsemax(a * 2) + entmax15(b * 2)"));
+        c.add(op("bias_start", "linear(a, 8, bias=1.5) + conv1d(b, 2, bias=-0.5)"));
+        c.add(op("gather", "merge_heads(gather(split_heads(a, 4), (1, 0, 1, 3), dim=1)) + gather(b, (7, 0, 0, 2, 3, 4, 5, 6))"
+                + " + linear(gather(a, 2), 8)"));
         c.add(model("stdlib_mixers", "", QKV, "g = sigmoid(split_heads(linear(x, 2), 2))",
                 "beta = sigmoid(split_heads(linear(x, 2), 2))",
                 "o = softmax_attention(q, k, v) + linear_attention(elu1(q), elu1(k), v)"

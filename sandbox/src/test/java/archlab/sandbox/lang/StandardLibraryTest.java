@@ -107,6 +107,8 @@ public class StandardLibraryTest {
             Map.entry("mlp", new String[] {WIDE, "mlp(x, 4 * d)", "[B, T, 64]"}),
             Map.entry("glu", new String[] {WIDE, "glu(x, 4 * d)", "[B, T, 64]"}),
             Map.entry("swiglu", new String[] {WIDE, "swiglu(x, 4 * d)", "[B, T, 64]"}),
+            Map.entry("sparsemax", new String[] {WIDE, "x * sparsemax(x)", "[B, T, 64]"}),
+            Map.entry("entmax15", new String[] {WIDE, "x * entmax15(x)", "[B, T, 64]"}),
             Map.entry("lm_head", new String[] {WIDE, "linear(lm_head(x), d)", "[B, T, 256]"}));
 
     static Stream<String> libraryBlocks() {

@@ -64,6 +64,32 @@ final class DesignCatalogue {
                     "faster learning and higher accuracy on recall tasks at almost no extra parameters",
                     "little effect when the kernel already mixes locally; a long kernel blurs exact positions",
                     KernelEdits.SHORT_CONV),
+            new DesignMove("identity-start", "Start the filters at the identity",
+                    "every conv1d and short_conv → conv1d(x, k, bias=false, init=dirac): each filter first passes"
+                            + " x[t] through, without bias",
+                    EDIT, List.of(Symptoms.NO_LEARNING, Symptoms.PLATEAU, Symptoms.LOSS_SPIKES),
+                    List.of("asi-arch", "deltanet", "canon-layers"), List.of("short-convolution", "stability"),
+                    p("identity|dirac|random filter|blurs? the (input|token)|initiali[sz]|starts? (random|noisy)"),
+                    p("identity|dirac|init|start"),
+                    "A randomly started filter blurs the current token into its neighbours before the model has"
+                            + " learnt anything; starting at the identity keeps the signal exact and lets training"
+                            + " add the context it needs, as many of ASI-Arch's DeltaNet variants do.",
+                    "faster early learning on recall tasks; otherwise the same mechanism",
+                    "an identity start can leave a filter unused, and without bias a filter cannot shift its output",
+                    StartEdits.IDENTITY_START),
+            new DesignMove("anneal-floor", "Anneal a floor on a gate",
+                    "a sigmoid gate g → maximum(g, f · (1 − clamp(progress() / 0.5, 0, 1))), f = 0.1 or 0.3: the gate"
+                            + " cannot close early in training, and the floor is gone by the middle",
+                    EDIT, List.of(Symptoms.NO_LEARNING, Symptoms.PLATEAU, Diagnosis.WORSE_THAN_PARENT),
+                    List.of("asi-arch", "deltanet", "gated-deltanet"), List.of("gating", "stability"),
+                    p("gate(s)? (collapse|close|saturat|stuck)|dead gate|starv|floor|anneal|schedule|warm.?up"),
+                    p("floor|anneal|schedule|progress"),
+                    "A sigmoid gate that closes early (a write strength or a router weight near 0) starves its path"
+                            + " of gradient; a floor that anneals away keeps every path trained at the start and"
+                            + " leaves the trained model free.",
+                    "faster early learning where a gate collapsed; the same model at the end of training",
+                    "a floor too high for too long trains a model the final one no longer resembles",
+                    StartEdits.ANNEALED_FLOOR),
             new DesignMove("delta-rule", "Switch to the delta rule",
                     "replaces the kernel with delta_rule(q, k, v, β) (β = σ(Wx) per head) and a per-head norm; the"
                             + " gated variant keeps a decay",

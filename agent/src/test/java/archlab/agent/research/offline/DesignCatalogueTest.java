@@ -80,4 +80,33 @@ class DesignCatalogueTest {
                 DesignCatalogue.ALL.stream().map(DesignMove::id).toList());
         System.out.println("variants per move over the references: " + perMove + ", total " + all.size());
     }
+
+    /** identity-start turns DeltaNet's short convs into bias-free, Dirac-started filters that keep their SiLU. */
+    @Test
+    void identityStartRewritesEveryRandomFilter() throws DefinitionException, EditException {
+        Program parent = Parser.parse(References.source("deltanet"), "deltanet.arch");
+        DesignMove move = DesignCatalogue.byId("identity-start");
+        List<Variant> variants = move.editor().variants(parent, materials);
+        assertThat(variants).singleElement().satisfies(v -> assertThat(v.label()).startsWith("3 filters"));
+        String child = Printer.print(move.apply(parent, variants.get(0), materials));
+        assertThat(child).doesNotContain("short_conv(")
+                .contains("silu(conv1d(linear(x, d), 4, bias=false, init=dirac))");
+        assertThat(new DefinitionChecker().check(child, "child.arch").ok()).isTrue();
+        // nothing left to start: the move no longer applies
+        assertThat(move.editor().variants(Parser.parse(child, "child.arch"), materials)).isEmpty();
+    }
+
+    /** anneal-floor puts a progress()-annealed floor under DeltaNet's write strength. */
+    @Test
+    void annealFloorSchedulesTheGate() throws DefinitionException, EditException {
+        Program parent = Parser.parse(References.source("deltanet"), "deltanet.arch");
+        DesignMove move = DesignCatalogue.byId("anneal-floor");
+        List<Variant> variants = move.editor().variants(parent, materials);
+        assertThat(variants).extracting(Variant::key).containsExactly("floor=0.1,gate=mixer:beta",
+                "floor=0.3,gate=mixer:beta");
+        String child = Printer.print(move.apply(parent, variants.get(1), materials));
+        assertThat(child).contains("beta = maximum(sigmoid(split_heads(linear(x, heads), heads)), "
+                + "0.3 * (1 - clamp(progress() / 0.5, 0, 1)))");
+        assertThat(new DefinitionChecker().check(child, "child.arch").ok()).isTrue();
+    }
 }
