@@ -10,6 +10,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import archlab.sandbox.graph.ArchGraph;
 import archlab.sandbox.graph.OpNode;
+import archlab.sandbox.graph.ScanForm;
+import archlab.sandbox.graph.ScanRecognizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,18 +39,43 @@ public final class CompiledModel implements AutoCloseable {
     private final NDManager manager;
     /** FLOAT32, as trained; FLOAT64 only for the causality probe's check of its own rounding. */
     private final DataType dtype;
+    private final ScanMode scanMode;
+    /** The form of each scan node, recognised once per model. */
+    private final Map<OpNode, ScanForm> scanForms = new HashMap<>();
     private final Map<OpNode, List<NDArray>> weightsByNode = new HashMap<>();
     private final List<Weight> weights = new ArrayList<>();
 
-    private CompiledModel(ArchGraph graph, NDManager manager, DataType dtype) {
+    /**
+     * How scans run: {@code CHUNKED} gives each scan that {@link ScanRecognizer} recognises its
+     * chunkwise-parallel form ({@link ChunkedScan}) and runs the rest one step at a time;
+     * {@code SEQUENTIAL} runs every scan one step at a time, the reference semantics.
+     */
+    public enum ScanMode { CHUNKED, SEQUENTIAL }
+
+    /** Steps per chunk for every chunked scan; 0 for each form's measured default. */
+    private final int chunk;
+
+    private CompiledModel(ArchGraph graph, NDManager manager, DataType dtype, ScanMode scanMode, int chunk) {
         this.graph = graph;
         this.manager = manager;
         this.dtype = dtype;
+        this.scanMode = scanMode;
+        this.chunk = chunk;
     }
 
-    /** Creates the weights under a sub-manager of {@code parent}, initialised from {@code seed}. */
+    /** Creates the weights under a sub-manager of {@code parent}, initialised from {@code seed}; scans chunked. */
     public static CompiledModel compile(ArchGraph graph, NDManager parent, long seed) {
-        CompiledModel m = new CompiledModel(graph, parent.newSubManager(), DataType.FLOAT32);
+        return compile(graph, parent, seed, ScanMode.CHUNKED);
+    }
+
+    /** As {@link #compile(ArchGraph, NDManager, long)}, with scans run as {@code scanMode} says. */
+    public static CompiledModel compile(ArchGraph graph, NDManager parent, long seed, ScanMode scanMode) {
+        return compile(graph, parent, seed, scanMode, 0);
+    }
+
+    /** As above, with {@code chunk} steps per chunk in every chunked scan (0: the measured defaults); for tests and benchmarks. */
+    public static CompiledModel compile(ArchGraph graph, NDManager parent, long seed, ScanMode scanMode, int chunk) {
+        CompiledModel m = new CompiledModel(graph, parent.newSubManager(), DataType.FLOAT32, scanMode, chunk);
         m.initialise(graph, new Random(seed));
         return m;
     }
@@ -58,7 +85,7 @@ public final class CompiledModel implements AutoCloseable {
      * rounding that a design amplifies; not for training (no decay flags are kept, no gradients).
      */
     public CompiledModel inDoublePrecision(NDManager parent) {
-        CompiledModel m = new CompiledModel(graph, parent.newSubManager(), DataType.FLOAT64);
+        CompiledModel m = new CompiledModel(graph, parent.newSubManager(), DataType.FLOAT64, scanMode, chunk);
         for (Weight w : weights) {
             NDArray a = w.array().toType(DataType.FLOAT64, true);
             a.attach(m.manager);
@@ -420,9 +447,45 @@ public final class CompiledModel implements AutoCloseable {
         return NDArrays.concat(new NDList(x1.mul(cs[0]).sub(x2.mul(cs[1])), x1.mul(cs[1]).add(x2.mul(cs[0]))), -1);
     }
 
+    /** The form each scan of the model (nested ones included) gets under this model's scan mode. */
+    public ScanForm scanForm(OpNode scan) {
+        if (scanMode == ScanMode.SEQUENTIAL) {
+            return new ScanForm.Sequential("sequential scans were asked for");
+        }
+        return scanForms.computeIfAbsent(scan, ScanRecognizer::recognise);
+    }
+
+    /** The chunked form where the scan is recognised, else one step at a time. */
+    private NDArray scan(OpNode n, List<NDArray> xs, Step s) {
+        ScanForm form = scanForm(n);
+        if (form instanceof ScanForm.Sequential) {
+            return sequentialScan(n, xs, s);
+        }
+        return new ChunkedScan(s.manager, s.dtype, chunk).run(n, form, xs, s.batch,
+                (inputs, wanted) -> evaluateCone(n.body(), inputs, wanted, s));
+    }
+
+    /** The values of {@code wanted} and of the nodes they read, from {@code inputs}. */
+    private Map<OpNode, NDArray> evaluateCone(ArchGraph g, Map<OpNode, NDArray> inputs, java.util.Collection<OpNode> wanted,
+                                              Step s) {
+        java.util.Set<OpNode> needed = new java.util.HashSet<>(wanted);
+        for (OpNode w : wanted) {
+            needed.addAll(g.dag().getAncestors(w));
+        }
+        Map<OpNode, NDArray> values = new HashMap<>(inputs);
+        for (OpNode n : g.nodes()) {
+            if (needed.contains(n) && !values.containsKey(n)) {
+                NDArray out = apply(n, values, s);
+                out.attach(s.manager);
+                values.put(n, out);
+            }
+        }
+        return values;
+    }
+
     /** Runs the step graph once per time step, carrying the state; stacks the outputs over time. */
     @SuppressWarnings("unchecked")
-    private NDArray scan(OpNode n, List<NDArray> xs, Step s) {
+    private NDArray sequentialScan(OpNode n, List<NDArray> xs, Step s) {
         ArchGraph body = n.body();
         int axis = (Integer) n.attrs().get("axis");
         List<Integer> stateDims = (List<Integer>) n.attrs().get("state");
