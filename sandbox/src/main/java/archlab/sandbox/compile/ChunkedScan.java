@@ -48,8 +48,10 @@ final class ChunkedScan {
     /** Steps per chunk by form; measured on the recurrent benchmark (docs/benchmarks.md). */
     static final int DELTA_CHUNK = Integer.getInteger("archlab.scan.chunk.delta", 32);
     static final int AFFINE_CHUNK = Integer.getInteger("archlab.scan.chunk.affine", 32);
-    /** A decay that varies along both state dims builds a [C, C, dk, dv] tensor: smaller chunks. */
-    static final int FULL_DECAY_CHUNK = Integer.getInteger("archlab.scan.chunk.full", 8);
+    /** A decay that varies along the key dim only (GLA) builds a [C, C, dk] tensor: smaller chunks. */
+    static final int KEY_DECAY_CHUNK = Integer.getInteger("archlab.scan.chunk.keys", 16);
+    /** A decay along the value dim (Mamba): a parallel scan of log2(C) rounds inside each chunk. */
+    static final int ELEMENTWISE_CHUNK = Integer.getInteger("archlab.scan.chunk.elementwise", 16);
 
     /** Evaluates the listed nodes of the step graph (and what they read) from the given inputs. */
     interface StepEvaluator {
@@ -259,12 +261,16 @@ final class ChunkedScan {
 
     /**
      * o_t = S_t^T q_t, S_t = A_t * S_{t-1} + k_t v_t^T. q, k [B, H, T, dk]; v [B, H, T, dv]; logA null or
-     * [B, H, T, am, an] with am in {1, dk}, an in {1, dv}. → [B, H, T, dv]
+     * [B, H, T, am, an] with am in {1, dk}, an in {1, dv}. → [B, H, T, dv]. A decay along the value dim
+     * goes to {@link #elementwise}; the others are masked matmuls inside chunks.
      */
     NDArray affine(NDArray q, NDArray k, NDArray v, NDArray logA) {
         long time = q.getShape().get(2);
         boolean scalar = logA == null || logA.getShape().get(3) == 1 && logA.getShape().get(4) == 1;
-        int c = chunk(time, scalar ? AFFINE_CHUNK : FULL_DECAY_CHUNK);
+        if (!scalar && logA.getShape().get(4) > 1) {
+            return elementwise(q, k, v, logA);
+        }
+        int c = chunk(time, scalar ? AFFINE_CHUNK : KEY_DECAY_CHUNK);
         long chunks = (time + c - 1) / c;
         NDArray qc = chunked(q, c);
         NDArray kc = chunked(k, c);
@@ -296,21 +302,16 @@ final class ChunkedScan {
                 chunkDecay = chunkDecay.expandDims(-1).expandDims(-1);
             }
         } else {
-            NDArray la = chunked(logA, c);                                   // [B, H, N, C, am, an]
-            NDArray seg = segmentSums(la, c);                                // [B, H, N, C, C, am, an]
-            NDArray e = seg.exp();
-            NDArray pairs = qc.expandDims(4).expandDims(-1).mul(kc.expandDims(3).expandDims(-1));  // [.., C, C, dk, 1]
-            NDArray mixed = pairs.mul(e).sum(new int[] {5});                 // [B, H, N, C, C, an]
-            boolean overKeys = la.getShape().get(5) == 1;
-            intra = overKeys ? mixed.squeeze(-1).matMul(vc)
-                    : mixed.mul(vc.expandDims(3)).sum(new int[] {4});         // [B, H, N, C, dv]
+            // a decay along the key dim (GLA): the decay between two steps differs per key feature
+            NDArray la = chunked(logA, c).squeeze(-1);                       // [B, H, N, C, dk]
+            NDArray seg = segmentSums(la.expandDims(-1), c).squeeze(-1);     // [B, H, N, C, C, dk]
+            NDArray pairs = qc.expandDims(4).mul(kc.expandDims(3));          // [B, H, N, C, C, dk]
+            intra = pairs.mul(seg.exp()).sum(new int[] {5}).matMul(vc);      // [B, H, N, C, dv]
             NDArray cum = la.cumSum(3);
-            fromStart = cum.exp();                                           // [B, H, N, C, am, an]
-            chunkDecay = cum.get(new NDIndex().addAllDim(3).addIndices(c - 1)).exp();   // [B, H, N, am, an]
-            NDArray toEnd = seg.get(new NDIndex().addAllDim(3).addIndices(c - 1)).exp(); // [B, H, N, C, am, an]
-            deltaState = overKeys
-                    ? kc.mul(toEnd.squeeze(-1)).swapAxes(-1, -2).matMul(vc)
-                    : kc.expandDims(-1).mul(toEnd).mul(vc.expandDims(-2)).sum(new int[] {3});
+            fromStart = cum.exp();                                           // [B, H, N, C, dk]
+            chunkDecay = cum.get(new NDIndex().addAllDim(3).addIndices(c - 1)).exp().expandDims(-1);  // [B, H, N, dk, 1]
+            NDArray toEnd = seg.get(new NDIndex().addAllDim(3).addIndices(c - 1)).exp();  // [B, H, N, C, dk]
+            deltaState = kc.mul(toEnd).swapAxes(-1, -2).matMul(vc);
         }
         // the state at each chunk's start: a short loop over chunks
         NDList starts = new NDList();
@@ -327,14 +328,51 @@ final class ChunkedScan {
         NDArray inter;
         if (fromStart == null) {
             inter = qc.matMul(start);
-        } else if (scalar) {
-            inter = qc.mul(fromStart.expandDims(-1)).matMul(start);
-        } else if (fromStart.getShape().get(5) == 1) {
-            inter = qc.mul(fromStart.squeeze(-1)).matMul(start);
         } else {
-            inter = qc.expandDims(-1).mul(fromStart).mul(start.expandDims(3)).sum(new int[] {4});
+            inter = qc.mul(scalar ? fromStart.expandDims(-1) : fromStart).matMul(start);
         }
         return unchunked(intra.add(inter), time);
+    }
+
+    /**
+     * The affine recurrence with a decay that varies along the value dim (Mamba's varies along both):
+     * no [C, C] matmul form exists, so each state element is its own first-order recurrence
+     * h_t = a_t h_{t-1} + k_t v_t. Inside a chunk the states come from a log-depth parallel scan
+     * (Hillis-Steele: log2 C rounds of one multiply-add over the whole chunk), the decays from a
+     * cumulative sum of log a; a loop over chunks carries the state. Every state is materialised,
+     * [B, H, T, dk, dv], as the sequential form's backward keeps them too.
+     */
+    private NDArray elementwise(NDArray q, NDArray k, NDArray v, NDArray logA) {
+        long time = q.getShape().get(2);
+        int c = chunk(time, ELEMENTWISE_CHUNK);
+        long chunks = (time + c - 1) / c;
+        NDArray la = chunked(logA, c);                                       // [B, H, N, C, am, an]
+        NDArray states = chunked(k, c).expandDims(-1).mul(chunked(v, c).expandDims(-2));   // [B, H, N, C, dk, dv]
+        NDArray span = la;                                                   // log decay over the last `off` steps
+        for (int off = 1; off < c; off *= 2) {
+            NDIndex head = new NDIndex().addAllDim(3).addSliceDim(0, off);
+            NDIndex tail = new NDIndex().addAllDim(3).addSliceDim(off, c);
+            NDIndex earlier = new NDIndex().addAllDim(3).addSliceDim(0, c - off);
+            NDArray moved = states.get(tail).add(span.get(tail).exp().mul(states.get(earlier)));
+            states = NDArrays.concat(new NDList(states.get(head), moved), 3);
+            if (off * 2 < c) {
+                span = NDArrays.concat(new NDList(span.get(head), span.get(tail).add(span.get(earlier))), 3);
+            }
+        }
+        NDArray fromStart = la.cumSum(3).exp();                              // [B, H, N, C, am, an]
+        NDIndex last = new NDIndex().addAllDim(3).addIndices(c - 1);
+        NDArray ends = states.get(last);                                     // [B, H, N, dk, dv] from a zero start
+        NDArray chunkDecay = fromStart.get(last);
+        NDList starts = new NDList();
+        NDArray state = null;
+        for (long i = 0; i < chunks; i++) {
+            NDIndex at = new NDIndex().addAllDim(2).addIndices(i);
+            starts.add(state == null ? zeros(ends.get(at).getShape()) : state);
+            state = state == null ? ends.get(at) : state.mul(chunkDecay.get(at)).add(ends.get(at));
+        }
+        NDArray all = states.add(fromStart.mul(NDArrays.stack(starts, 2).expandDims(3)));
+        NDArray out = chunked(q, c).expandDims(-1).mul(all).sum(new int[] {4});   // [B, H, N, C, dv]
+        return unchunked(out, time);
     }
 
     /**

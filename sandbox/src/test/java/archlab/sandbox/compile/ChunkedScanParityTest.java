@@ -197,8 +197,16 @@ class ChunkedScanParityTest {
     static Stream<Arguments> randomAffineScans() {
         return IntStream.range(0, 24).mapToObj(i -> {
             Random rng = new Random(1000 + i);
-            return Arguments.of(i, AffineScan.random(rng));
+            return Arguments.of(i, AffineScan.random(rng, i));
         });
+    }
+
+    @Test
+    void theRandomScansCoverEveryDecayAndBothReadouts() {
+        List<AffineScan> drawn = randomAffineScans().map(a -> (AffineScan) a.get()[1]).toList();
+        assertThat(drawn.stream().map(AffineScan::decay).distinct())
+                .containsExactlyInAnyOrder("none", "scalar", "keys", "values", "full", "constant", "outside");
+        assertThat(drawn.stream().map(AffineScan::readsLast).distinct()).containsExactlyInAnyOrder(true, false);
     }
 
     @ParameterizedTest(name = "#{0} {1}")
@@ -298,20 +306,21 @@ class ChunkedScanParityTest {
     }
 
     /** A random affine recurrence written as a step block, and the model around it. */
-    record AffineScan(String source, int time, int chunk, String summary) {
+    record AffineScan(String source, int time, int chunk, String decay, boolean readsLast, String summary) {
         @Override
         public String toString() {
             return summary;
         }
 
-        static AffineScan random(Random rng) {
+        /** The {@code index}-th draw: decays in turn, everything else at random. */
+        static AffineScan random(Random rng, int index) {
             boolean heads = rng.nextBoolean();
             int h = heads ? 1 + rng.nextInt(3) : 1;
             int m = 1 + rng.nextInt(5);
             int n = 1 + rng.nextInt(5);
             String[] decays = {"none", "scalar", "keys", "values", "full", "constant", "outside"};
-            String decay = decays[rng.nextInt(decays.length)];
-            boolean readsLast = rng.nextBoolean();
+            String decay = decays[index % decays.length];
+            boolean readsLast = index % 2 == 1 || rng.nextBoolean();
             boolean broadcastOuter = rng.nextBoolean();
             boolean updateFirst = rng.nextBoolean();
             int time = 5 + rng.nextInt(40);
@@ -350,7 +359,7 @@ class ChunkedScanParityTest {
                         + "    return linear(y, vocab)\n";
             }
             // unused slices are fine: a block argument that is not used is only a warning
-            return new AffineScan(source, time, chunk, "state " + state + " decay " + decay + (readsLast ? " S c" : " S^T q")
+            return new AffineScan(source, time, chunk, decay, readsLast, "state " + state + " decay " + decay + (readsLast ? " S c" : " S^T q")
                     + (broadcastOuter ? " u*w" : " u@w") + " T=" + time + " chunk " + (chunk == 0 ? "default" : chunk)
                     + " out " + outSize);
         }
