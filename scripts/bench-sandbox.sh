@@ -13,6 +13,7 @@
 #                                 [--python PATH] [--no-worker] [--no-twin] [--no-profile]
 #                                 [--no-recurrent | --only-recurrent] [--recurrent-seqs 64,256,1024]
 #                                 [--recurrent-batch N] [--recurrent-seconds S] [--chunks 16,32,64]
+#                                 [--recurrent-archs transformer,gla,deltanet,mamba,retnet]
 # Defaults: threads = nproc, d 128, batch 32, 30 warm-up + 60 timed steps.
 # The recurrent section times the Transformer, GLA, DeltaNet, Mamba and RetNet at d=128, 2 layers,
 # T in --recurrent-seqs at batch --recurrent-batch (4), each scan design in its chunked and its

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import archlab.sandbox.graph.OpNode;
@@ -50,7 +49,7 @@ final class ChunkedScan {
     static final int AFFINE_CHUNK = Integer.getInteger("archlab.scan.chunk.affine", 32);
     /** A decay that varies along the key dim only (GLA) builds a [C, C, dk] tensor: smaller chunks. */
     static final int KEY_DECAY_CHUNK = Integer.getInteger("archlab.scan.chunk.keys", 16);
-    /** A decay along the value dim (Mamba): a parallel scan of log2(C) rounds inside each chunk. */
+    /** A decay along the value dim (Mamba): C steps over all chunks, then T / C over chunks; C near sqrt(T) is best. */
     static final int ELEMENTWISE_CHUNK = Integer.getInteger("archlab.scan.chunk.elementwise", 16);
 
     /** Evaluates the listed nodes of the step graph (and what they read) from the given inputs. */
@@ -292,8 +291,8 @@ final class ChunkedScan {
                 scores = scores.mul(seg.exp());
                 NDArray cum = la.cumSum(3);
                 fromStart = cum.exp();
-                chunkDecay = cum.get(new NDIndex().addEllipseDim().addIndices(c - 1)).exp();      // [B, H, N]
-                NDArray toEnd = seg.get(new NDIndex().addAllDim(3).addIndices(c - 1)).exp();      // [B, H, N, C]
+                chunkDecay = last(cum, 3).exp();                                 // [B, H, N]
+                NDArray toEnd = last(seg, 3).exp();                              // [B, H, N, C]
                 kw = kc.mul(toEnd.expandDims(-1));
             }
             intra = scores.matMul(vc);
@@ -309,20 +308,19 @@ final class ChunkedScan {
             intra = pairs.mul(seg.exp()).sum(new int[] {5}).matMul(vc);      // [B, H, N, C, dv]
             NDArray cum = la.cumSum(3);
             fromStart = cum.exp();                                           // [B, H, N, C, dk]
-            chunkDecay = cum.get(new NDIndex().addAllDim(3).addIndices(c - 1)).exp().expandDims(-1);  // [B, H, N, dk, 1]
-            NDArray toEnd = seg.get(new NDIndex().addAllDim(3).addIndices(c - 1)).exp();  // [B, H, N, C, dk]
+            chunkDecay = last(cum, 3).exp().expandDims(-1);                  // [B, H, N, dk, 1]
+            NDArray toEnd = last(seg, 3).exp();                              // [B, H, N, C, dk]
             deltaState = kc.mul(toEnd).swapAxes(-1, -2).matMul(vc);
         }
         // the state at each chunk's start: a short loop over chunks
+        List<NDArray> writes = pieces(deltaState, 2);
+        List<NDArray> decays = chunkDecay == null ? null : pieces(chunkDecay, 2);
         NDList starts = new NDList();
         NDArray state = null;
-        for (long i = 0; i < chunks; i++) {
-            starts.add(state == null ? zeros(deltaState.get(new NDIndex().addAllDim(2).addIndices(i)).getShape())
-                    : state);
-            NDArray add = deltaState.get(new NDIndex().addAllDim(2).addIndices(i));
-            state = state == null ? add
-                    : chunkDecay == null ? state.add(add)
-                    : state.mul(chunkDecay.get(new NDIndex().addAllDim(2).addIndices(i))).add(add);
+        for (int i = 0; i < chunks; i++) {
+            starts.add(state == null ? zeros(writes.get(i).getShape()) : state);
+            state = state == null ? writes.get(i)
+                    : decays == null ? state.add(writes.get(i)) : state.mul(decays.get(i)).add(writes.get(i));
         }
         NDArray start = NDArrays.stack(starts, 2);                           // [B, H, N, dk, dv]
         NDArray inter;
@@ -337,38 +335,43 @@ final class ChunkedScan {
     /**
      * The affine recurrence with a decay that varies along the value dim (Mamba's varies along both):
      * no [C, C] matmul form exists, so each state element is its own first-order recurrence
-     * h_t = a_t h_{t-1} + k_t v_t. Inside a chunk the states come from a log-depth parallel scan
-     * (Hillis-Steele: log2 C rounds of one multiply-add over the whole chunk), the decays from a
-     * cumulative sum of log a; a loop over chunks carries the state. Every state is materialised,
-     * [B, H, T, dk, dv], as the sequential form's backward keeps them too.
+     * h_t = a_t h_{t-1} + k_t v_t. Two short loops instead of one long one: the recurrence runs
+     * over the C positions of all chunks at once (from a zero start), then over the T / C chunks to
+     * carry the state, so about C + T / C ops on larger arrays replace T steps of small ones. (A
+     * log-depth parallel scan inside chunks was measured slower: its slices' backward passes copy the
+     * whole state array each round.) Every state is materialised, [B, H, T, dk, dv], as the sequential
+     * form's backward keeps them too.
      */
     private NDArray elementwise(NDArray q, NDArray k, NDArray v, NDArray logA) {
         long time = q.getShape().get(2);
         int c = chunk(time, ELEMENTWISE_CHUNK);
         long chunks = (time + c - 1) / c;
-        NDArray la = chunked(logA, c);                                       // [B, H, N, C, am, an]
-        NDArray states = chunked(k, c).expandDims(-1).mul(chunked(v, c).expandDims(-2));   // [B, H, N, C, dk, dv]
-        NDArray span = la;                                                   // log decay over the last `off` steps
-        for (int off = 1; off < c; off *= 2) {
-            NDIndex head = new NDIndex().addAllDim(3).addSliceDim(0, off);
-            NDIndex tail = new NDIndex().addAllDim(3).addSliceDim(off, c);
-            NDIndex earlier = new NDIndex().addAllDim(3).addSliceDim(0, c - off);
-            NDArray moved = states.get(tail).add(span.get(tail).exp().mul(states.get(earlier)));
-            states = NDArrays.concat(new NDList(states.get(head), moved), 3);
-            if (off * 2 < c) {
-                span = NDArrays.concat(new NDList(span.get(head), span.get(tail).add(span.get(earlier))), 3);
-            }
+        List<NDArray> decays = pieces(chunked(logA, c).exp(), 3);          // C of [B, H, N, am, an]                          // C of [B, H, N, am, an]
+        List<NDArray> writes = pieces(chunked(k, c).expandDims(-1).mul(chunked(v, c).expandDims(-2)), 3);
+        // every chunk at once, one position at a time: C steps on [B, H, N, dk, dv] instead of T on [B, H, dk, dv]
+        NDList inChunk = new NDList();
+        NDList products = new NDList();
+        NDArray h = writes.get(0);
+        NDArray p = decays.get(0);
+        inChunk.add(h);
+        products.add(p);
+        for (int j = 1; j < c; j++) {
+            h = decays.get(j).mul(h).add(writes.get(j));
+            p = decays.get(j).mul(p);
+            inChunk.add(h);
+            products.add(p);
         }
-        NDArray fromStart = la.cumSum(3).exp();                              // [B, H, N, C, am, an]
-        NDIndex last = new NDIndex().addAllDim(3).addIndices(c - 1);
-        NDArray ends = states.get(last);                                     // [B, H, N, dk, dv] from a zero start
-        NDArray chunkDecay = fromStart.get(last);
+        NDArray states = NDArrays.stack(inChunk, 3);                         // [B, H, N, C, dk, dv] from a zero start
+        // decays from the chunk start; products, not exp(cumsum): libtorch's cumsum backward over a
+        // middle axis of this array was measured slow, and products of decays underflow to 0 gracefully
+        NDArray fromStart = NDArrays.stack(products, 3);                     // [B, H, N, C, am, an]
+        List<NDArray> ends = pieces(last(states, 3), 2);                     // [B, H, dk, dv] per chunk, from a zero start
+        List<NDArray> chunkDecays = pieces(last(fromStart, 3), 2);
         NDList starts = new NDList();
         NDArray state = null;
-        for (long i = 0; i < chunks; i++) {
-            NDIndex at = new NDIndex().addAllDim(2).addIndices(i);
-            starts.add(state == null ? zeros(ends.get(at).getShape()) : state);
-            state = state == null ? ends.get(at) : state.mul(chunkDecay.get(at)).add(ends.get(at));
+        for (int i = 0; i < chunks; i++) {
+            starts.add(state == null ? zeros(ends.get(i).getShape()) : state);
+            state = state == null ? ends.get(i) : state.mul(chunkDecays.get(i)).add(ends.get(i));
         }
         NDArray all = states.add(fromStart.mul(NDArrays.stack(starts, 2).expandDims(3)));
         NDArray out = chunked(q, c).expandDims(-1).mul(all).sum(new int[] {4});   // [B, H, N, C, dv]
@@ -397,9 +400,8 @@ final class ChunkedScan {
             decayIncl = seg.exp();
             NDArray cum = la.cumSum(3);
             fromStart = cum.exp().expandDims(-1);                             // [B, H, N, C, 1]
-            chunkDecay = cum.get(new NDIndex().addEllipseDim().addIndices(c - 1)).exp()
-                    .expandDims(-1).expandDims(-1);                           // [B, H, N, 1, 1]
-            toEnd = seg.get(new NDIndex().addAllDim(3).addIndices(c - 1)).exp().expandDims(-1);  // [B, H, N, C, 1]
+            chunkDecay = last(cum, 3).exp().expandDims(-1).expandDims(-1);   // [B, H, N, 1, 1]
+            toEnd = last(seg, 3).exp().expandDims(-1);                        // [B, H, N, C, 1]
         }
         NDArray b = beta == null ? null : chunked(beta, c);                  // [B, H, N, C, 1]
         NDArray strict = kc.matMul(kt).mul(decayIncl).mul(lowerMask(c, true));
@@ -411,20 +413,25 @@ final class ChunkedScan {
         NDArray scores = qc.matMul(kt).mul(decayIncl);                       // [B, H, N, C, C]
         NDArray qg = fromStart == null ? qc : qc.mul(fromStart);
         NDArray kg = toEnd == null ? kc : kc.mul(toEnd);
+        List<NDArray> pv = pieces(pseudoValues, 2);
+        List<NDArray> pk = pieces(pseudoKeys, 2);
+        List<NDArray> sc = pieces(scores, 2);
+        List<NDArray> qs = pieces(qg, 2);
+        List<NDArray> ks = pieces(kg, 2);
+        List<NDArray> decays = chunkDecay == null ? null : pieces(chunkDecay, 2);
         NDList outs = new NDList();
         NDArray state = null;
-        for (long i = 0; i < chunks; i++) {
-            NDIndex at = new NDIndex().addAllDim(2).addIndices(i);
-            NDArray u = state == null ? pseudoValues.get(at) : pseudoValues.get(at).sub(pseudoKeys.get(at).matMul(state));
-            NDArray o = scores.get(at).matMul(u);
+        for (int i = 0; i < chunks; i++) {
+            NDArray u = state == null ? pv.get(i) : pv.get(i).sub(pk.get(i).matMul(state));
+            NDArray o = sc.get(i).matMul(u);
             if (state != null) {
-                o = o.add(qg.get(at).matMul(state));
+                o = o.add(qs.get(i).matMul(state));
             }
             outs.add(o);
             if (i + 1 < chunks) {
-                NDArray write = kg.get(at).swapAxes(-1, -2).matMul(u);
+                NDArray write = ks.get(i).swapAxes(-1, -2).matMul(u);
                 state = state == null ? write
-                        : chunkDecay == null ? state.add(write) : state.mul(chunkDecay.get(at)).add(write);
+                        : decays == null ? state.add(write) : state.mul(decays.get(i)).add(write);
             }
         }
         return unchunked(NDArrays.stack(outs, 2), time);
@@ -434,6 +441,25 @@ final class ChunkedScan {
 
     private int chunk(long time, int preferred) {
         return (int) Math.min(chunkOverride > 0 ? chunkOverride : preferred, time);
+    }
+
+    /**
+     * {@code x} cut into its slices along {@code axis}, that axis removed. One split, not a get per slice:
+     * DJL's get records a slice per dim, and the backward of each fills a zero array of the whole input,
+     * which made a loop over chunks quadratic in their number.
+     */
+    private static List<NDArray> pieces(NDArray x, int axis) {
+        List<NDArray> out = new ArrayList<>();
+        for (NDArray p : x.split(x.getShape().get(axis), axis)) {
+            out.add(p.squeeze(axis));
+        }
+        return out;
+    }
+
+    /** The last slice of {@code x} along {@code axis}, that axis removed. */
+    private static NDArray last(NDArray x, int axis) {
+        long size = x.getShape().get(axis);
+        return size == 1 ? x.squeeze(axis) : x.split(new long[] {size - 1}, axis).get(1).squeeze(axis);
     }
 
     /** [B, H, T, ...] → [B, H, N, C, ...], zero-padded at the end (zero keys write nothing). */
@@ -460,7 +486,7 @@ final class ChunkedScan {
     private static NDArray unchunked(NDArray x, long time) {
         long[] s = x.getShape().getShape();
         NDArray flat = x.reshape(s[0], s[1], s[2] * s[3], s[4]);
-        return s[2] * s[3] == time ? flat : flat.get(new NDIndex().addAllDim(2).addSliceDim(0, time));
+        return s[2] * s[3] == time ? flat : flat.split(new long[] {time}, 2).get(0);
     }
 
     /**

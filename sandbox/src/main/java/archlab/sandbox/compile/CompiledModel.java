@@ -497,12 +497,20 @@ public final class CompiledModel implements AutoCloseable {
         }
         NDArray state = s.zeros(new Shape(stateShape));
         long time = xs.get(0).getShape().get(axis);
+        // One split per input rather than a get per step: DJL's get records a slice per leading dim, and
+        // the backward of each fills a zero array the size of the whole input, T times over.
+        List<NDList> slices = new ArrayList<>();
+        for (NDArray x : xs) {
+            NDList parts = x.split(time, axis);
+            parts.attach(s.manager);
+            slices.add(parts);
+        }
         NDList ys = new NDList();
-        for (long t = 0; t < time; t++) {
+        for (int t = 0; t < time; t++) {
             Map<OpNode, NDArray> inputs = new HashMap<>();
             inputs.put(body.inputs().get(0), state);
             for (int i = 0; i < xs.size(); i++) {
-                NDArray slice = xs.get(i).get(new NDIndex().addAllDim(axis).addIndices(t));
+                NDArray slice = slices.get(i).get(t).squeeze(axis);
                 slice.attach(s.manager);
                 inputs.put(body.inputs().get(i + 1), slice);
             }

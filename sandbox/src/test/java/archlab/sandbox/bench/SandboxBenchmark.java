@@ -82,6 +82,7 @@ public final class SandboxBenchmark {
     private final double recurrentSeconds;
     private final int[] chunkSweep;
     private final boolean onlyRecurrent;
+    private final String[] recurrentArchs;
     private final boolean recurrent;
     /** References measured earlier in this run, quoted beside the PyTorch twin's. */
     private double peakGflops;
@@ -107,6 +108,7 @@ public final class SandboxBenchmark {
         recurrentSeconds = Double.parseDouble(o.getOrDefault("recurrent-seconds", "6"));
         chunkSweep = ints(o.getOrDefault("chunks", "16,32,64"));
         onlyRecurrent = o.containsKey("only-recurrent");
+        recurrentArchs = o.getOrDefault("recurrent-archs", "transformer,gla,deltanet,mamba,retnet").split(",");
         recurrent = !o.containsKey("no-recurrent");
     }
 
@@ -623,8 +625,6 @@ public final class SandboxBenchmark {
 
     // ------------------------------------------------------------------ recurrent designs
 
-    private static final String[] RECURRENT = {"transformer", "gla", "deltanet", "mamba", "retnet"};
-
     private void recurrentSection(Engine engine) throws Exception {
         section("Recurrent designs: chunked against sequential scans (d = 128, 2 layers, batch " + recurrentBatch + ")");
         System.out.printf(Locale.ROOT, "Each row: forward + cross-entropy + backward on random tokens (vocab %d), straight on "
@@ -638,7 +638,7 @@ public final class SandboxBenchmark {
         System.out.println("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int t : recurrentSeqs) {
             double reference = Double.NaN;
-            for (String arch : RECURRENT) {
+            for (String arch : recurrentArchs) {
                 ModelDefinition def = definition(arch, 128, 4, 2, t);
                 boolean scans = hasScan(def.graph());
                 double chunked = Double.NaN;
@@ -674,7 +674,10 @@ public final class SandboxBenchmark {
             }
             System.out.println(head.append(" others (last) |"));
             System.out.println(rule.append("---:|"));
-            for (String arch : new String[] {"deltanet", "mamba"}) {
+            for (String arch : recurrentArchs) {
+                if (!arch.equals("deltanet") && !arch.equals("mamba")) {
+                    continue;
+                }
                 ModelDefinition def = definition(arch, 128, 4, 2, t);
                 StringBuilder row = new StringBuilder("| " + arch + " |");
                 String others = "";
