@@ -43,6 +43,8 @@ public final class CompiledModel implements AutoCloseable {
     /** The form of each scan node, recognised once per model. */
     private final Map<OpNode, ScanForm> scanForms = new HashMap<>();
     private final Map<OpNode, List<NDArray>> weightsByNode = new HashMap<>();
+    /** [T, T] keep-masks by (T, window), owned by the model: built once, not every step (see Step#keep). */
+    private final Map<List<Long>, NDArray> masks = new HashMap<>();
     private final List<Weight> weights = new ArrayList<>();
 
     /**
@@ -205,7 +207,7 @@ public final class CompiledModel implements AutoCloseable {
      * belongs to {@code step}; close it after the backward pass, not before.
      */
     public NDArray forward(NDManager step, NDArray tokens) {
-        Step s = new Step(step, dtype, tokens.getShape().get(0), tokens.getShape().get(1));
+        Step s = new Step(step, dtype, tokens.getShape().get(0), tokens.getShape().get(1), masks, manager);
         Map<OpNode, NDArray> inputs = new HashMap<>();
         inputs.put(graph.inputs().get(0), tokens);
         return evaluate(graph, inputs, s).get(0);
@@ -218,14 +220,19 @@ public final class CompiledModel implements AutoCloseable {
         final long batch;
         final long time;
         final Map<Double, NDArray> constants = new HashMap<>();
-        final Map<Integer, NDArray> masks = new HashMap<>();
+        /** The model's masks: they outlive the step, so everything made from them is attached to the step. */
+        final Map<List<Long>, NDArray> masks;
+        final NDManager ownerOfMasks;
         final Map<Long, NDArray[]> rotations = new HashMap<>();
 
-        Step(NDManager manager, DataType dtype, long batch, long time) {
+        Step(NDManager manager, DataType dtype, long batch, long time, Map<List<Long>, NDArray> masks,
+             NDManager ownerOfMasks) {
             this.manager = manager;
+            this.ownerOfMasks = ownerOfMasks;
             this.dtype = dtype;
             this.batch = batch;
             this.time = time;
+            this.masks = masks;
         }
 
         NDArray constant(double value) {
@@ -238,27 +245,47 @@ public final class CompiledModel implements AutoCloseable {
             return manager.zeros(shape, dtype);
         }
 
-        /** A [T, T] boolean over (query i, key j): true where j <= i, and j > i - window when window > 0. */
+        /**
+         * A [T, T] boolean over (query i, key j): true where j <= i, and j > i - window when window > 0.
+         * Kept by the model across steps (a few lengths at most: the cache is dropped past 8), since
+         * building it in Java costs T^2 per step; it belongs to the model's manager, so it is never
+         * closed with a step.
+         */
         NDArray keep(int window) {
-            return masks.computeIfAbsent(window, key -> {
-                boolean[] m = new boolean[(int) (time * time)];
-                for (int i = 0; i < time; i++) {
-                    for (int j = 0; j < time; j++) {
-                        m[(int) (i * time + j)] = j <= i && (window <= 0 || j > i - window);
-                    }
+            List<Long> key = List.of(time, (long) window);
+            NDArray cached = masks.get(key);
+            if (cached != null) {
+                return cached;
+            }
+            boolean[] m = new boolean[(int) (time * time)];
+            for (int i = 0; i < time; i++) {
+                for (int j = 0; j < time; j++) {
+                    m[(int) (i * time + j)] = j <= i && (window <= 0 || j > i - window);
                 }
-                return manager.create(m, new Shape(time, time));
-            });
+            }
+            if (masks.size() >= 8) {
+                masks.values().forEach(NDArray::close);
+                masks.clear();
+            }
+            NDArray mask = ownerOfMasks.create(m, new Shape(time, time));
+            masks.put(key, mask);
+            return mask;
         }
 
         /**
          * {@code x} with its dropped (query, key) entries replaced by {@code fill}, whatever they held.
          * A select, not arithmetic: an inf or NaN above the diagonal must not become NaN (0 * inf,
          * inf - inf) and reach the rows below it. The condition and the filler are broadcast views.
+         * The mask is the model's: the view and the result are attached to the step, or they would
+         * stay with the model's manager and pile up.
          */
         NDArray fill(NDArray x, int window, double value) {
             Shape shape = x.getShape();
-            return NDArrays.where(keep(window).broadcast(shape), x, constant(value).broadcast(shape));
+            NDArray condition = keep(window).broadcast(shape);
+            condition.attach(manager);
+            NDArray out = NDArrays.where(condition, x, constant(value).broadcast(shape));
+            out.attach(manager);
+            return out;
         }
 
         /**
@@ -309,7 +336,7 @@ public final class CompiledModel implements AutoCloseable {
         NDArray x = in.isEmpty() ? null : in.get(0);
         Map<String, Object> a = n.attrs();
         boolean keys = n.readsKeys();
-        if (keys) {
+        if (keys && !alreadyFilled(n)) {
             // -inf for what normalises or maxes over the keys, 0 for what sums them (docs/language.md)
             x = s.fill(x, 0, n.op().equals("softmax") || n.op().equals("max") ? NEG_INF : 0);
         }
@@ -322,13 +349,13 @@ public final class CompiledModel implements AutoCloseable {
                     .singletonOrThrow();
             case "linear" -> w.size() > 1 ? x.matMul(w.get(0)).add(w.get(1)) : x.matMul(w.get(0));
             case "conv1d" -> conv1d(x, w.get(0), w.get(1), s);
-            case "rmsnorm" -> x.div(x.square().mean(new int[] {-1}, true).add(s.constant(NORM_EPS)).sqrt())
-                    .mul(w.get(0));
-            case "layernorm" -> {
-                NDArray centred = x.sub(x.mean(new int[] {-1}, true));
-                NDArray var = centred.square().mean(new int[] {-1}, true);
-                yield centred.div(var.add(s.constant(NORM_EPS)).sqrt()).mul(w.get(0)).add(w.get(1));
-            }
+            // times the reciprocal square root of the [.., 1] mean square: a multiply over x, whose backward is
+            // cheaper than a divide's (DJL has no rsqrt; pow(-1/2) on the small array is the same thing)
+            case "rmsnorm" -> x.mul(x.square().mean(new int[] {-1}, true).add(s.constant(NORM_EPS))
+                    .pow(s.constant(-0.5))).mul(w.get(0));
+            // libtorch's fused layer_norm: one op forward and one backward instead of seven
+            case "layernorm" -> x.getNDArrayInternal().layerNorm(x, new Shape(x.getShape().get(x.getShape().dimension() - 1)),
+                    w.get(0), w.get(1), NORM_EPS).get(0);
             case "add" -> x.add(in.get(1));
             case "sub" -> x.sub(in.get(1));
             case "mul" -> x.mul(in.get(1));
@@ -389,6 +416,25 @@ public final class CompiledModel implements AutoCloseable {
             case "scan" -> scan(n, in, s);
             default -> throw new IllegalStateException("the compiler has no rule for op '" + n.op() + "'");
         };
+    }
+
+    /**
+     * Whether the score matrix {@code n} reads over its keys already holds the value the refill would
+     * put above the diagonal, whatever the values: the output of {@code causal_mask} (a select to -inf)
+     * for {@code softmax} and {@code max}; of {@code causal_zero} (a select to 0), or {@code softmax} of
+     * a {@code causal_mask}, whose entries there are exp(-inf) / sum = 0 exactly, for {@code @},
+     * {@code sum} and {@code mean}. (A row that holds a NaN is NaN after softmax, with or without the
+     * refill, and a row reaches only its own output.) Each refill skipped is one pass, forward and
+     * backward, over a [B, H, T, T] array: most of softmax attention's time at long T.
+     */
+    private static boolean alreadyFilled(OpNode n) {
+        OpNode in = n.inputs().get(0);
+        if (n.op().equals("softmax") || n.op().equals("max")) {
+            return in.op().equals("causal_mask");
+        }
+        return in.op().equals("causal_zero")
+                || in.op().equals("softmax") && in.inputs().get(0).op().equals("causal_mask")
+                && (Integer) in.attrs().get("dim") == in.shape().rank() - 1;
     }
 
     /** Causal depthwise convolution over time: y[t] = b + sum_j w[j] x[t - j], zeros before the start. */
