@@ -49,8 +49,6 @@ final class ChunkedScan {
     static final int AFFINE_CHUNK = Integer.getInteger("archlab.scan.chunk.affine", 32);
     /** A decay that varies along the key dim only (GLA) builds a [C, C, dk] tensor: smaller chunks. */
     static final int KEY_DECAY_CHUNK = Integer.getInteger("archlab.scan.chunk.keys", 16);
-    /** A decay along the value dim (Mamba): C steps over all chunks, then T / C over chunks; C near sqrt(T) is best. */
-    static final int ELEMENTWISE_CHUNK = Integer.getInteger("archlab.scan.chunk.elementwise", 16);
 
     /** Evaluates the listed nodes of the step graph (and what they read) from the given inputs. */
     interface StepEvaluator {
@@ -260,14 +258,13 @@ final class ChunkedScan {
 
     /**
      * o_t = S_t^T q_t, S_t = A_t * S_{t-1} + k_t v_t^T. q, k [B, H, T, dk]; v [B, H, T, dv]; logA null or
-     * [B, H, T, am, an] with am in {1, dk}, an in {1, dv}. → [B, H, T, dv]. A decay along the value dim
-     * goes to {@link #elementwise}; the others are masked matmuls inside chunks.
+     * [B, H, T, am, 1] with am in {1, dk}. → [B, H, T, dv]
      */
     NDArray affine(NDArray q, NDArray k, NDArray v, NDArray logA) {
         long time = q.getShape().get(2);
         boolean scalar = logA == null || logA.getShape().get(3) == 1 && logA.getShape().get(4) == 1;
-        if (!scalar && logA.getShape().get(4) > 1) {
-            return elementwise(q, k, v, logA);
+        if (logA != null && logA.getShape().get(4) > 1) {
+            throw new IllegalArgumentException("a decay along the value dim has no chunked form (ScanRecognizer keeps it sequential)");
         }
         int c = chunk(time, scalar ? AFFINE_CHUNK : KEY_DECAY_CHUNK);
         long chunks = (time + c - 1) / c;
@@ -330,52 +327,6 @@ final class ChunkedScan {
             inter = qc.mul(scalar ? fromStart.expandDims(-1) : fromStart).matMul(start);
         }
         return unchunked(intra.add(inter), time);
-    }
-
-    /**
-     * The affine recurrence with a decay that varies along the value dim (Mamba's varies along both):
-     * no [C, C] matmul form exists, so each state element is its own first-order recurrence
-     * h_t = a_t h_{t-1} + k_t v_t. Two short loops instead of one long one: the recurrence runs
-     * over the C positions of all chunks at once (from a zero start), then over the T / C chunks to
-     * carry the state, so about C + T / C ops on larger arrays replace T steps of small ones. (A
-     * log-depth parallel scan inside chunks was measured slower: its slices' backward passes copy the
-     * whole state array each round.) Every state is materialised, [B, H, T, dk, dv], as the sequential
-     * form's backward keeps them too.
-     */
-    private NDArray elementwise(NDArray q, NDArray k, NDArray v, NDArray logA) {
-        long time = q.getShape().get(2);
-        int c = chunk(time, ELEMENTWISE_CHUNK);
-        long chunks = (time + c - 1) / c;
-        List<NDArray> decays = pieces(chunked(logA, c).exp(), 3);          // C of [B, H, N, am, an]                          // C of [B, H, N, am, an]
-        List<NDArray> writes = pieces(chunked(k, c).expandDims(-1).mul(chunked(v, c).expandDims(-2)), 3);
-        // every chunk at once, one position at a time: C steps on [B, H, N, dk, dv] instead of T on [B, H, dk, dv]
-        NDList inChunk = new NDList();
-        NDList products = new NDList();
-        NDArray h = writes.get(0);
-        NDArray p = decays.get(0);
-        inChunk.add(h);
-        products.add(p);
-        for (int j = 1; j < c; j++) {
-            h = decays.get(j).mul(h).add(writes.get(j));
-            p = decays.get(j).mul(p);
-            inChunk.add(h);
-            products.add(p);
-        }
-        NDArray states = NDArrays.stack(inChunk, 3);                         // [B, H, N, C, dk, dv] from a zero start
-        // decays from the chunk start; products, not exp(cumsum): libtorch's cumsum backward over a
-        // middle axis of this array was measured slow, and products of decays underflow to 0 gracefully
-        NDArray fromStart = NDArrays.stack(products, 3);                     // [B, H, N, C, am, an]
-        List<NDArray> ends = pieces(last(states, 3), 2);                     // [B, H, dk, dv] per chunk, from a zero start
-        List<NDArray> chunkDecays = pieces(last(fromStart, 3), 2);
-        NDList starts = new NDList();
-        NDArray state = null;
-        for (int i = 0; i < chunks; i++) {
-            starts.add(state == null ? zeros(ends.get(i).getShape()) : state);
-            state = state == null ? ends.get(i) : state.mul(chunkDecays.get(i)).add(ends.get(i));
-        }
-        NDArray all = states.add(fromStart.mul(NDArrays.stack(starts, 2).expandDims(3)));
-        NDArray out = chunked(q, c).expandDims(-1).mul(all).sum(new int[] {4});   // [B, H, N, C, dv]
-        return unchunked(out, time);
     }
 
     /**

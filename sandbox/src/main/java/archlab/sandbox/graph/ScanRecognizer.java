@@ -16,7 +16,8 @@ import java.util.Set;
  *     ({@code A} free and positive by construction: exp, sigmoid, a positive number, products and
  *     unsqueeze/squeeze of those, or a scan input made by exp, sigmoid or softplus outside the step);
  * <li>affine: {@code B} free and an outer product, {@code unsqueeze(u, -1) @ unsqueeze(w, -2)} or
- *     {@code unsqueeze(u, -1) * unsqueeze(w, -2)};
+ *     {@code unsqueeze(u, -1) * unsqueeze(w, -2)}, and {@code A} constant along the dim the readout
+ *     keeps (a scalar per head, or a vector along the contracted dim, as in GLA);
  * <li>delta: {@code B = unsqueeze(k, -1) @ unsqueeze(W, -2)} with {@code W} one of
  *     {@code beta * (v - old)}, {@code (v - old) * beta}, {@code v - old}, where
  *     {@code old = squeeze(unsqueeze(k, -2) @ P, -2)} reads P with the same {@code k}; A and beta
@@ -123,15 +124,23 @@ public final class ScanRecognizer {
                         + ") is not an outer product unsqueeze(u, -1) @ unsqueeze(w, -2)");
             }
             OpNode q = readsFirst(y, next);
-            if (q != null) {
-                return new ScanForm.Affine(decay, uw[0], uw[1], free(q, "the readout's query"), false);
+            boolean readsLast = q == null;
+            if (readsLast) {
+                q = readsLast(y, next);
             }
-            OpNode c = readsLast(y, next);
-            if (c != null) {
-                return new ScanForm.Affine(decay, uw[0], uw[1], free(c, "the readout's query"), true);
+            if (q == null) {
+                throw new NoMatch("the output is not a readout of the new state, squeeze(unsqueeze(q, -2) @ S, -2)"
+                        + " or squeeze(S @ unsqueeze(c, -1), -1)");
             }
-            throw new NoMatch("the output is not a readout of the new state, squeeze(unsqueeze(q, -2) @ S, -2)"
-                    + " or squeeze(S @ unsqueeze(c, -1), -1)");
+            if (decay != null && padded(decay.node().shape(), rank).dim(readsLast ? rank - 2 : rank - 1) != 1) {
+                // Measured (docs/benchmarks.md): every state element is then its own recurrence, the work
+                // is O(T dk dv) elementwise in any form, and a chunked form only saved dispatch, which
+                // it lost again in larger arrays' backward passes: slower than this loop at T = 256 and 1024.
+                throw new NoMatch("the decay " + decay.node().shape() + " varies along the dim the readout keeps"
+                        + " (per state element, as in Mamba): no matmul form, and the chunked elementwise form"
+                        + " measured slower than the sequential scan");
+            }
+            return new ScanForm.Affine(decay, uw[0], uw[1], free(q, "the readout's query"), readsLast);
         }
 
         private ScanForm delta(OpNode p, Decay decay, OpNode update, OpNode next, OpNode y) {
