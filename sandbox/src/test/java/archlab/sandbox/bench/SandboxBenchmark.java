@@ -640,7 +640,8 @@ public final class SandboxBenchmark {
             double reference = Double.NaN;
             for (String arch : recurrentArchs) {
                 ModelDefinition def = definition(arch, 128, 4, 2, t);
-                boolean scans = hasScan(def.graph());
+                boolean scans = chunkable(def.graph());
+                String label = scans ? null : hasScan(def.graph()) ? "sequential (no chunked form)" : "none";
                 double chunked = Double.NaN;
                 for (CompiledModel.ScanMode mode : scans ? CompiledModel.ScanMode.values()
                         : new CompiledModel.ScanMode[] {CompiledModel.ScanMode.CHUNKED}) {
@@ -655,7 +656,7 @@ public final class SandboxBenchmark {
                     String ratio = scans && mode == CompiledModel.ScanMode.SEQUENTIAL
                             ? String.format(Locale.ROOT, "%.2f", chunked / tokens) : "";
                     System.out.printf(Locale.ROOT, "| %d | %s | %s | %d | %.0f | %,.0f | %.2f | %s | %.2f | %s | %s |%n", t,
-                            arch, scans ? mode.name().toLowerCase(Locale.ROOT) : "none", r.steps(), r.medianMs(), tokens,
+                            arch, scans ? mode.name().toLowerCase(Locale.ROOT) : label, r.steps(), r.medianMs(), tokens,
                             tokens / reference, ratio, 3 * def.flopsPerToken() * tokens / 1e9, loadavg().split(" ")[0],
                             others(r.before(), r.after()));
                     System.out.flush();
@@ -675,10 +676,10 @@ public final class SandboxBenchmark {
             System.out.println(head.append(" others (last) |"));
             System.out.println(rule.append("---:|"));
             for (String arch : recurrentArchs) {
-                if (!arch.equals("deltanet") && !arch.equals("mamba")) {
+                ModelDefinition def = definition(arch, 128, 4, 2, t);
+                if (!chunkable(def.graph())) {
                     continue;
                 }
-                ModelDefinition def = definition(arch, 128, 4, 2, t);
                 StringBuilder row = new StringBuilder("| " + arch + " |");
                 String others = "";
                 for (int c : chunkSweep) {
@@ -690,6 +691,12 @@ public final class SandboxBenchmark {
                 System.out.flush();
             }
         }
+    }
+
+    /** Whether some scan of {@code g} gets a chunked form (ScanRecognizer). */
+    private static boolean chunkable(archlab.sandbox.graph.ArchGraph g) {
+        return g.nodes().stream().anyMatch(n -> n.op().equals("scan")
+                && !(archlab.sandbox.graph.ScanRecognizer.recognise(n) instanceof archlab.sandbox.graph.ScanForm.Sequential));
     }
 
     private static boolean hasScan(archlab.sandbox.graph.ArchGraph g) {
