@@ -494,7 +494,7 @@ public final class CompiledModel implements AutoCloseable {
     }
 
     /** The form each scan of the model (nested ones included) gets under this model's scan mode. */
-    public ScanForm scanForm(OpNode scan) {
+    private ScanForm scanForm(OpNode scan) {
         if (scanMode == ScanMode.SEQUENTIAL) {
             return new ScanForm.Sequential("sequential scans were asked for");
         }
