@@ -227,6 +227,8 @@ final class ChunkedScan {
             collect(p.right(), out);
         } else if (d instanceof LogDecay.Reshaped r) {
             collect(r.inner(), out);
+        } else if (d instanceof LogDecay.Power p) {
+            collect(p.base(), out);
         }
     }
 
@@ -247,6 +249,9 @@ final class ChunkedScan {
         }
         if (d instanceof LogDecay.Product p) {
             return log(p.left(), v).add(log(p.right(), v));
+        }
+        if (d instanceof LogDecay.Power p) {
+            return log(p.base(), v).mul(constant(p.exponent()));
         }
         LogDecay.Reshaped r = (LogDecay.Reshaped) d;
         NDArray inner = log(r.inner(), v);

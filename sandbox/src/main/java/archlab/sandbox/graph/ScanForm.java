@@ -40,6 +40,10 @@ public sealed interface ScanForm {
         record Product(LogDecay left, LogDecay right) implements LogDecay {
         }
 
+        /** {@code log(a ** p) = p log a}. */
+        record Power(double exponent, LogDecay base) implements LogDecay {
+        }
+
         /** {@code log(unsqueeze(a)) = unsqueeze(log a)}, and the same for squeeze: {@code reshape} is that op. */
         record Reshaped(OpNode reshape, LogDecay inner) implements LogDecay {
         }

@@ -13,8 +13,8 @@ import java.util.Set;
  * <p>What it accepts (S the state input, "free" meaning not reading S):
  * <ul>
  * <li>new state {@code P + B}, either operand order, where {@code P} is {@code S} or {@code A * S}
- *     ({@code A} free and positive by construction: exp, sigmoid, a positive number, products and
- *     unsqueeze/squeeze of those, or a scan input made by exp, sigmoid or softplus outside the step);
+ *     ({@code A} free and positive by construction: exp, sigmoid, a positive number, products, powers
+ *     and unsqueeze/squeeze of those, or a scan input made by exp, sigmoid or softplus outside the step);
  * <li>affine: {@code B} free and an outer product, {@code unsqueeze(u, -1) @ unsqueeze(w, -2)} or
  *     {@code unsqueeze(u, -1) * unsqueeze(w, -2)}, and {@code A} constant along the dim the readout
  *     keeps (a scalar per head, or a vector along the contracted dim, as in GLA);
@@ -246,6 +246,7 @@ public final class ScanRecognizer {
                     yield new LogDecay.Constant(Math.log(v));
                 }
                 case "mul" -> new LogDecay.Product(logOf(a.inputs().get(0)), logOf(a.inputs().get(1)));
+                case "pow" -> new LogDecay.Power(((Number) a.attrs().get("exponent")).doubleValue(), logOf(a.inputs().get(0)));
                 case "unsqueeze", "squeeze" -> new LogDecay.Reshaped(a, logOf(a.inputs().get(0)));
                 case "scan_input" -> {
                     OpNode outside = scan.inputs().get((Integer) a.attrs().get("index"));
@@ -256,7 +257,7 @@ public final class ScanRecognizer {
                     yield new LogDecay.OfPositive(a);
                 }
                 default -> throw new NoMatch("the decay '" + a.op() + "' is not positive by construction"
-                        + " (exp, sigmoid, a positive number, or products of those)");
+                        + " (exp, sigmoid, a positive number, or products and powers of those)");
             };
         }
 
@@ -265,7 +266,7 @@ public final class ScanRecognizer {
                 case "exp", "sigmoid", "softplus" -> true;
                 case "const" -> ((Number) n.attrs().get("value")).doubleValue() > 0;
                 case "mul", "div" -> positive(n.inputs().get(0)) && positive(n.inputs().get(1));
-                case "unsqueeze", "squeeze", "split_heads", "transpose" -> positive(n.inputs().get(0));
+                case "unsqueeze", "squeeze", "split_heads", "transpose", "pow" -> positive(n.inputs().get(0));
                 default -> false;
             };
         }

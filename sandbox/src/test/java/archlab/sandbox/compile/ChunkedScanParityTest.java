@@ -201,7 +201,7 @@ class ChunkedScanParityTest {
     void theRandomScansCoverEveryDecayAndBothReadouts() {
         List<AffineScan> drawn = randomAffineScans().map(a -> (AffineScan) a.get()[1]).toList();
         assertThat(drawn.stream().map(AffineScan::decay).distinct())
-                .containsExactlyInAnyOrder("none", "scalar", "keys", "values", "full", "constant", "outside");
+                .containsExactlyInAnyOrder("none", "scalar", "keys", "values", "full", "constant", "outside", "power");
         assertThat(drawn.stream().map(AffineScan::readsLast).distinct()).containsExactlyInAnyOrder(true, false);
         assertThat(drawn.stream().filter(a -> !a.decaysAlongTheKeptDim()).count()).as("draws that are chunked")
                 .isGreaterThanOrEqualTo(drawn.size() / 2);
@@ -328,7 +328,7 @@ class ChunkedScanParityTest {
             int h = heads ? 1 + rng.nextInt(3) : 1;
             int m = 1 + rng.nextInt(5);
             int n = 1 + rng.nextInt(5);
-            String[] decays = {"none", "scalar", "keys", "values", "full", "constant", "outside"};
+            String[] decays = {"none", "scalar", "keys", "values", "full", "constant", "outside", "power"};
             String decay = decays[index % decays.length];
             boolean readsLast = index % 2 == 1 || rng.nextBoolean();
             boolean broadcastOuter = rng.nextBoolean();
@@ -343,6 +343,7 @@ class ChunkedScanParityTest {
                 case "full" -> "exp(-softplus(unsqueeze(gm, -1)) * softplus(unsqueeze(gn, -2)))";
                 case "constant" -> "0.9";
                 case "outside" -> "unsqueeze(g1, -1)";
+                case "power" -> "sigmoid(unsqueeze(g1, -1)) ** 0.25";
                 default -> null;
             };
             String outer = broadcastOuter ? "unsqueeze(k, -1) * unsqueeze(v, -2)" : "unsqueeze(k, -1) @ unsqueeze(v, -2)";
@@ -352,7 +353,7 @@ class ChunkedScanParityTest {
             int qSize = readsLast ? n : m;
             int outSize = readsLast ? m : n;
             String step = "block step(S, k, v, q, gm, gn, g1):\n    S2 = " + next + "\n    return S2, " + readout + "\n";
-            String g1 = decay.equals("outside") ? "sigmoid(%s)" : "%s";
+            String g1 = decay.equals("outside") ? "sigmoid(%s) ** 0.5" : "%s";
             String source;
             String state;
             if (heads) {
