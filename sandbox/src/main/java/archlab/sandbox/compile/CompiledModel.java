@@ -43,6 +43,8 @@ public final class CompiledModel implements AutoCloseable {
     /** The form of each scan node, recognised once per model. */
     private final Map<OpNode, ScanForm> scanForms = new HashMap<>();
     private final Map<OpNode, List<NDArray>> weightsByNode = new HashMap<>();
+    /** Score products whose constant scale is applied to their left operand instead (ScoreScaleFold). */
+    private final ScoreScaleFold scoreScales;
     /** [T, T] keep-masks by (T, window), owned by the model: built once, not every step (see Step#keep). */
     private final Map<List<Long>, NDArray> masks = new HashMap<>();
     private final List<Weight> weights = new ArrayList<>();
@@ -63,6 +65,7 @@ public final class CompiledModel implements AutoCloseable {
         this.dtype = dtype;
         this.scanMode = scanMode;
         this.chunk = chunk;
+        this.scoreScales = ScoreScaleFold.of(graph);
     }
 
     /** Creates the weights under a sub-manager of {@code parent}, initialised from {@code seed}; scans chunked. */
@@ -341,6 +344,13 @@ public final class CompiledModel implements AutoCloseable {
             x = s.fill(x, 0, n.op().equals("softmax") || n.op().equals("max") ? NEG_INF : 0);
         }
         List<NDArray> w = weightsByNode.get(n);
+        if (scoreScales.absorbed().contains(n)) {
+            return x;
+        }
+        Double scale = scoreScales.scales().get(n);
+        if (scale != null) {
+            x = x.mul(s.constant(scale));
+        }
         return switch (n.op()) {
             case "const" -> s.constant(((Number) a.get("value")).doubleValue());
             // Multiplying by a step-owned 1 makes every later result step-owned (see the class comment).

@@ -105,6 +105,24 @@ class FixedCostTest {
         assertSame(run(fused, 7), run(written, 7));
     }
 
+    @Test
+    void aScoreScaleFoldedIntoTheQueryComputesTheDivision() throws Exception {
+        // a parameter is not a number, so the second model divides the [B, H, T, T] matrix as written
+        ModelDefinition folded = parse("""
+                q = split_heads(linear(x, 8), 2)
+                k = split_heads(linear(x, 8), 2)
+                s = (q @ transpose(k)) / 4
+                return linear(merge_heads(softmax(causal_mask(s)) @ q + causal_zero(q @ transpose(k) * 0.3) @ k), vocab)""");
+        ModelDefinition written = parse("""
+                q = split_heads(linear(x, 8), 2)
+                k = split_heads(linear(x, 8), 2)
+                s = (q @ transpose(k)) * parameter(1, init=0.25)
+                return linear(merge_heads(softmax(causal_mask(s)) @ q + causal_zero(q @ transpose(k) * parameter(1, init=0.3)) @ k), vocab)""");
+        assertThat(ScoreScaleFold.of(folded.graph()).absorbed()).hasSize(2);
+        assertThat(ScoreScaleFold.of(written.graph()).absorbed()).isEmpty();
+        assertSame(run(folded, 7), run(written, 7));
+    }
+
     /** Masks are kept across steps, by length and window: alternating lengths must give what fresh models give. */
     @Test
     void masksKeptAcrossStepsGiveWhatAFreshModelGives() throws Exception {
