@@ -44,10 +44,14 @@ import java.util.Map;
  */
 final class ChunkedScan {
 
-    /** Steps per chunk by form; measured on the recurrent benchmark (docs/benchmarks.md). */
+    /**
+     * Steps per chunk by form. The delta rule's: the benchmark's sweep at T = 256 found 16, 32 and 64
+     * within noise (docs/benchmarks.md). The affine ones are not measured separately: no reference
+     * design has an affine scan; a [C, C] product per chunk against T / C loop steps puts the balance
+     * near sqrt(T), and a key-dim decay's [C, C, dk] tensor asks for less.
+     */
     static final int DELTA_CHUNK = Integer.getInteger("archlab.scan.chunk.delta", 32);
     static final int AFFINE_CHUNK = Integer.getInteger("archlab.scan.chunk.affine", 32);
-    /** A decay that varies along the key dim only (GLA) builds a [C, C, dk] tensor: smaller chunks. */
     static final int KEY_DECAY_CHUNK = Integer.getInteger("archlab.scan.chunk.keys", 16);
 
     /** Evaluates the listed nodes of the step graph (and what they read) from the given inputs. */
