@@ -10,8 +10,16 @@
 # Takes about 2-3 minutes on an idle 2-core machine. Exits 0 when the benchmark ran.
 #
 # Usage: scripts/bench-sandbox.sh [--threads N] [--d N] [--batch N] [--warmup N] [--steps N]
-#                                 [--python PATH] [--no-worker] [--no-twin]
+#                                 [--python PATH] [--no-worker] [--no-twin] [--no-profile]
+#                                 [--no-recurrent | --only-recurrent] [--recurrent-seqs 64,256,1024]
+#                                 [--recurrent-batch N] [--recurrent-seconds S] [--chunks 16,32,64]
+#                                 [--recurrent-archs transformer,gla,deltanet,mamba,retnet]
 # Defaults: threads = nproc, d 128, batch 32, 30 warm-up + 60 timed steps.
+# The recurrent section times the Transformer, GLA, DeltaNet, Mamba and RetNet at d=128, 2 layers,
+# T in --recurrent-seqs at batch --recurrent-batch (4), each scan design in its chunked and its
+# sequential form, about --recurrent-seconds (6) per row, then a chunk-size sweep at T=256;
+# --only-recurrent runs just that section (and the matmul peak). At T=1024 the sequential rows take
+# several seconds a step.
 #
 # It compiles the sandbox's sources (and this benchmark) with javac into a temporary directory
 # instead of using sandbox/target, so a concurrent `mvn` in the same checkout (which rewrites

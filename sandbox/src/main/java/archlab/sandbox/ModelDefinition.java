@@ -6,6 +6,7 @@ import archlab.sandbox.graph.Cost;
 import archlab.sandbox.graph.DefinitionDiff;
 import archlab.sandbox.graph.DotRenderer;
 import archlab.sandbox.graph.Elaborator;
+import archlab.sandbox.graph.ScanForm;
 import archlab.sandbox.lang.Ast.Num;
 import archlab.sandbox.lang.Ast.Param;
 import archlab.sandbox.lang.Ast.Program;
@@ -107,7 +108,7 @@ public final class ModelDefinition {
         try {
             ModelDefinition d = parse(source, file);
             return new CheckReport(d.name(), file, d.parameterCount(), d.flopsPerToken(), d.canonicalHash(),
-                    List.of(), d.warnings());
+                    List.of(), d.warnings(), ScanForm.reportAll(d.graph()));
         } catch (DefinitionException e) {
             return new CheckReport(nameOf(source), file, null, null, null, e.diagnostics(), List.of());
         }

@@ -3,6 +3,7 @@ package archlab.agent.cli;
 import archlab.sandbox.CheckReport;
 import archlab.sandbox.ModelDefinition;
 import archlab.sandbox.compile.CausalityProbe;
+import archlab.sandbox.graph.ScanForm;
 import archlab.sandbox.lang.DefinitionException;
 import archlab.sandbox.lang.Diagnostic;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -177,7 +178,24 @@ final class CheckCommand implements Callable<Integer> {
         node.put("hash", report.hash());
         node.set("errors", toJson(report.errors()));
         node.set("warnings", toJson(report.warnings()));
+        node.set("scans", scansJson(report.scans()));
         return node;
+    }
+
+    /** Each scan's compiled form (docs/sandbox.md, "Chunked scans"): affine, delta or sequential, and why. */
+    private static ArrayNode scansJson(List<ScanForm.Report> scans) {
+        ArrayNode array = JsonNodeFactory.instance.arrayNode();
+        for (ScanForm.Report r : scans) {
+            ObjectNode node = array.addObject();
+            node.put("location", r.location());
+            node.put("scope", r.scope());
+            node.put("form", r.form().kind());
+            node.put("description", r.form().description());
+            if (r.form() instanceof ScanForm.Sequential seq) {
+                node.put("reason", seq.reason());
+            }
+        }
+        return array;
     }
 
     private static ArrayNode toJson(List<Diagnostic> diagnostics) {
@@ -210,6 +228,7 @@ final class CheckCommand implements Callable<Integer> {
         error.put("message", message);
         error.putArray("trace");
         node.putArray("warnings");
+        node.putArray("scans");
         return node;
     }
 }

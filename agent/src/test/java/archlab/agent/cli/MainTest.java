@@ -101,7 +101,7 @@ class MainTest {
         JsonNode report = JSON.readTree(r.out());
         assertThat(report.isObject()).isTrue();
         assertThat(report.fieldNames()).toIterable().containsExactly(
-                "name", "file", "ok", "params", "flops_per_token", "hash", "errors", "warnings");
+                "name", "file", "ok", "params", "flops_per_token", "hash", "errors", "warnings", "scans");
         assertThat(report.get("name").asText()).isEqualTo("tiny_bigram");
         assertThat(report.get("file").asText()).isEqualTo(file.toString());
         assertThat(report.get("ok").asBoolean()).isTrue();
@@ -111,6 +111,42 @@ class MainTest {
         assertThat(report.get("hash").asText()).hasSizeGreaterThan(12);
         assertThat(report.get("errors")).isEmpty();
         assertThat(report.get("warnings").isArray()).isTrue();
+        assertThat(report.get("scans")).isEmpty();
+    }
+
+    /** Each scan's compiled form: the library's delta rule is chunked, a tanh RNN stays sequential and says why. */
+    @Test
+    void checkAsJsonSaysWhichFormEachScanGets() throws IOException {
+        Path file = write("scans.arch", """
+                arch two_scans
+                param d = 16
+
+                block rnn_step(h, u):
+                    h2 = tanh(h + u)
+                    return h2, h2
+
+                model(tokens):
+                    x = embed(tokens, d)
+                    q = split_heads(linear(x, d), 2)
+                    k = split_heads(linear(x, d), 2)
+                    v = split_heads(linear(x, d), 2)
+                    beta = sigmoid(split_heads(linear(x, 2), 2))
+                    o = merge_heads(delta_rule(q, k, v, beta))
+                    r = scan(rnn_step, linear(o, d), state=d)
+                    return linear(r, vocab)
+                """);
+        Result r = run("check", file.toString(), "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode scans = JSON.readTree(r.out()).get("scans");
+        assertThat(scans).hasSize(2);
+        JsonNode delta = scans.get(0);
+        assertThat(delta.get("form").asText()).isEqualTo("delta");
+        assertThat(delta.get("description").asText()).startsWith("delta rule");
+        assertThat(delta.has("reason")).isFalse();
+        JsonNode rnn = scans.get(1);
+        assertThat(rnn.get("form").asText()).isEqualTo("sequential");
+        assertThat(rnn.get("reason").asText()).contains("not a matrix per head");
+        assertThat(rnn.get("location").asText()).endsWith(":15:9");
     }
 
     @Test

@@ -10,6 +10,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import archlab.sandbox.graph.ArchGraph;
 import archlab.sandbox.graph.OpNode;
+import archlab.sandbox.graph.ScanForm;
+import archlab.sandbox.graph.ScanRecognizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,20 +39,50 @@ public final class CompiledModel implements AutoCloseable {
     private final NDManager manager;
     /** FLOAT32, as trained; FLOAT64 only for the causality probe's check of its own rounding. */
     private final DataType dtype;
+    private final ScanMode scanMode;
+    /** The form of each scan node, recognised once per model. */
+    private final Map<OpNode, ScanForm> scanForms = new HashMap<>();
     private final Map<OpNode, List<NDArray>> weightsByNode = new HashMap<>();
+    /** Score products whose constant scale is applied to their left operand instead (ScoreScaleFold). */
+    private final ScoreScaleFold scoreScales;
+    /** [T, T] keep-masks by (T, window), owned by the model: built once, not every step (see Step#keep). */
+    private final Map<List<Long>, NDArray> masks = new HashMap<>();
     private final List<Weight> weights = new ArrayList<>();
     /** What {@code progress()} reads: the trainer's step / (steps - 1) while it trains, 1.0 otherwise. */
     private double progress = 1.0;
 
-    private CompiledModel(ArchGraph graph, NDManager manager, DataType dtype) {
+    /**
+     * How scans run: {@code CHUNKED} gives each scan that {@link ScanRecognizer} recognises its
+     * chunkwise-parallel form ({@link ChunkedScan}) and runs the rest one step at a time;
+     * {@code SEQUENTIAL} runs every scan one step at a time, the reference semantics.
+     */
+    public enum ScanMode { CHUNKED, SEQUENTIAL }
+
+    /** Steps per chunk for every chunked scan; 0 for each form's measured default. */
+    private final int chunk;
+
+    private CompiledModel(ArchGraph graph, NDManager manager, DataType dtype, ScanMode scanMode, int chunk) {
         this.graph = graph;
         this.manager = manager;
         this.dtype = dtype;
+        this.scanMode = scanMode;
+        this.chunk = chunk;
+        this.scoreScales = ScoreScaleFold.of(graph);
     }
 
-    /** Creates the weights under a sub-manager of {@code parent}, initialised from {@code seed}. */
+    /** Creates the weights under a sub-manager of {@code parent}, initialised from {@code seed}; scans chunked. */
     public static CompiledModel compile(ArchGraph graph, NDManager parent, long seed) {
-        CompiledModel m = new CompiledModel(graph, parent.newSubManager(), DataType.FLOAT32);
+        return compile(graph, parent, seed, ScanMode.CHUNKED);
+    }
+
+    /** As {@link #compile(ArchGraph, NDManager, long)}, with scans run as {@code scanMode} says. */
+    public static CompiledModel compile(ArchGraph graph, NDManager parent, long seed, ScanMode scanMode) {
+        return compile(graph, parent, seed, scanMode, 0);
+    }
+
+    /** As above, with {@code chunk} steps per chunk in every chunked scan (0: the measured defaults); for tests and benchmarks. */
+    public static CompiledModel compile(ArchGraph graph, NDManager parent, long seed, ScanMode scanMode, int chunk) {
+        CompiledModel m = new CompiledModel(graph, parent.newSubManager(), DataType.FLOAT32, scanMode, chunk);
         m.initialise(graph, new Random(seed));
         return m;
     }
@@ -60,7 +92,7 @@ public final class CompiledModel implements AutoCloseable {
      * rounding that a design amplifies; not for training (no decay flags are kept, no gradients).
      */
     public CompiledModel inDoublePrecision(NDManager parent) {
-        CompiledModel m = new CompiledModel(graph, parent.newSubManager(), DataType.FLOAT64);
+        CompiledModel m = new CompiledModel(graph, parent.newSubManager(), DataType.FLOAT64, scanMode, chunk);
         m.progress = progress;
         for (Weight w : weights) {
             NDArray a = w.array().toType(DataType.FLOAT64, true);
@@ -254,7 +286,7 @@ public final class CompiledModel implements AutoCloseable {
      * belongs to {@code step}; close it after the backward pass, not before.
      */
     public NDArray forward(NDManager step, NDArray tokens) {
-        Step s = new Step(step, dtype, tokens.getShape().get(0), tokens.getShape().get(1), progress);
+        Step s = new Step(step, dtype, tokens.getShape().get(0), tokens.getShape().get(1), progress, masks, manager);
         Map<OpNode, NDArray> inputs = new HashMap<>();
         inputs.put(graph.inputs().get(0), tokens);
         return evaluate(graph, inputs, s).get(0);
@@ -268,15 +300,20 @@ public final class CompiledModel implements AutoCloseable {
         final long time;
         final double progress;
         final Map<Double, NDArray> constants = new HashMap<>();
-        final Map<Integer, NDArray> masks = new HashMap<>();
+        /** The model's masks: they outlive the step, so everything made from them is attached to the step. */
+        final Map<List<Long>, NDArray> masks;
+        final NDManager ownerOfMasks;
         final Map<Long, NDArray[]> rotations = new HashMap<>();
 
-        Step(NDManager manager, DataType dtype, long batch, long time, double progress) {
+        Step(NDManager manager, DataType dtype, long batch, long time, double progress, Map<List<Long>, NDArray> masks,
+             NDManager ownerOfMasks) {
             this.progress = progress;
             this.manager = manager;
+            this.ownerOfMasks = ownerOfMasks;
             this.dtype = dtype;
             this.batch = batch;
             this.time = time;
+            this.masks = masks;
         }
 
         NDArray constant(double value) {
@@ -289,27 +326,47 @@ public final class CompiledModel implements AutoCloseable {
             return manager.zeros(shape, dtype);
         }
 
-        /** A [T, T] boolean over (query i, key j): true where j <= i, and j > i - window when window > 0. */
+        /**
+         * A [T, T] boolean over (query i, key j): true where j <= i, and j > i - window when window > 0.
+         * Kept by the model across steps (a few lengths at most: the cache is dropped past 8), since
+         * building it in Java costs T^2 per step; it belongs to the model's manager, so it is never
+         * closed with a step.
+         */
         NDArray keep(int window) {
-            return masks.computeIfAbsent(window, key -> {
-                boolean[] m = new boolean[(int) (time * time)];
-                for (int i = 0; i < time; i++) {
-                    for (int j = 0; j < time; j++) {
-                        m[(int) (i * time + j)] = j <= i && (window <= 0 || j > i - window);
-                    }
+            List<Long> key = List.of(time, (long) window);
+            NDArray cached = masks.get(key);
+            if (cached != null) {
+                return cached;
+            }
+            boolean[] m = new boolean[(int) (time * time)];
+            for (int i = 0; i < time; i++) {
+                for (int j = 0; j < time; j++) {
+                    m[(int) (i * time + j)] = j <= i && (window <= 0 || j > i - window);
                 }
-                return manager.create(m, new Shape(time, time));
-            });
+            }
+            if (masks.size() >= 8) {
+                masks.values().forEach(NDArray::close);
+                masks.clear();
+            }
+            NDArray mask = ownerOfMasks.create(m, new Shape(time, time));
+            masks.put(key, mask);
+            return mask;
         }
 
         /**
          * {@code x} with its dropped (query, key) entries replaced by {@code fill}, whatever they held.
          * A select, not arithmetic: an inf or NaN above the diagonal must not become NaN (0 * inf,
          * inf - inf) and reach the rows below it. The condition and the filler are broadcast views.
+         * The mask is the model's: the view and the result are attached to the step, or they would
+         * stay with the model's manager and pile up.
          */
         NDArray fill(NDArray x, int window, double value) {
             Shape shape = x.getShape();
-            return NDArrays.where(keep(window).broadcast(shape), x, constant(value).broadcast(shape));
+            NDArray condition = keep(window).broadcast(shape);
+            condition.attach(manager);
+            NDArray out = NDArrays.where(condition, x, constant(value).broadcast(shape));
+            out.attach(manager);
+            return out;
         }
 
         /**
@@ -360,11 +417,18 @@ public final class CompiledModel implements AutoCloseable {
         NDArray x = in.isEmpty() ? null : in.get(0);
         Map<String, Object> a = n.attrs();
         boolean keys = n.readsKeys();
-        if (keys) {
+        if (keys && !alreadyFilled(n)) {
             // -inf for what normalises or maxes over the keys, 0 for what sums them (docs/language.md)
             x = s.fill(x, 0, n.op().equals("softmax") || n.op().equals("max") ? NEG_INF : 0);
         }
         List<NDArray> w = weightsByNode.get(n);
+        if (scoreScales.absorbed().contains(n)) {
+            return x;
+        }
+        Double scale = scoreScales.scales().get(n);
+        if (scale != null) {
+            x = x.mul(s.constant(scale));
+        }
         return switch (n.op()) {
             case "const" -> s.constant(((Number) a.get("value")).doubleValue());
             // Multiplying by a step-owned 1 makes every later result step-owned (see the class comment).
@@ -373,13 +437,13 @@ public final class CompiledModel implements AutoCloseable {
                     .singletonOrThrow();
             case "linear" -> w.size() > 1 ? x.matMul(w.get(0)).add(w.get(1)) : x.matMul(w.get(0));
             case "conv1d" -> conv1d(x, w.get(0), w.size() > 1 ? w.get(1) : null, s);
-            case "rmsnorm" -> x.div(x.square().mean(new int[] {-1}, true).add(s.constant(NORM_EPS)).sqrt())
-                    .mul(w.get(0));
-            case "layernorm" -> {
-                NDArray centred = x.sub(x.mean(new int[] {-1}, true));
-                NDArray var = centred.square().mean(new int[] {-1}, true);
-                yield centred.div(var.add(s.constant(NORM_EPS)).sqrt()).mul(w.get(0)).add(w.get(1));
-            }
+            // times the reciprocal square root of the [.., 1] mean square: a multiply over x, whose backward is
+            // cheaper than a divide's (DJL has no rsqrt; pow(-1/2) on the small array is the same thing)
+            case "rmsnorm" -> x.mul(x.square().mean(new int[] {-1}, true).add(s.constant(NORM_EPS))
+                    .pow(s.constant(-0.5))).mul(w.get(0));
+            // libtorch's fused layer_norm: one op forward and one backward instead of seven
+            case "layernorm" -> x.getNDArrayInternal().layerNorm(x, new Shape(x.getShape().get(x.getShape().dimension() - 1)),
+                    w.get(0), w.get(1), NORM_EPS).get(0);
             case "add" -> x.add(in.get(1));
             case "sub" -> x.sub(in.get(1));
             case "mul" -> x.mul(in.get(1));
@@ -466,6 +530,25 @@ public final class CompiledModel implements AutoCloseable {
         };
     }
 
+    /**
+     * Whether the score matrix {@code n} reads over its keys already holds the value the refill would
+     * put above the diagonal, whatever the values: the output of {@code causal_mask} (a select to -inf)
+     * for {@code softmax} and {@code max}; of {@code causal_zero} (a select to 0), or {@code softmax} of
+     * a {@code causal_mask}, whose entries there are exp(-inf) / sum = 0 exactly, for {@code @},
+     * {@code sum} and {@code mean}. (A row that holds a NaN is NaN after softmax, with or without the
+     * refill, and a row reaches only its own output.) Each refill skipped is one pass, forward and
+     * backward, over a [B, H, T, T] array: most of softmax attention's time at long T.
+     */
+    private static boolean alreadyFilled(OpNode n) {
+        OpNode in = n.inputs().get(0);
+        if (n.op().equals("softmax") || n.op().equals("max")) {
+            return in.op().equals("causal_mask");
+        }
+        return in.op().equals("causal_zero")
+                || in.op().equals("softmax") && in.inputs().get(0).op().equals("causal_mask")
+                && (Integer) in.attrs().get("dim") == in.shape().rank() - 1;
+    }
+
     /** Causal depthwise convolution over time: y[t] = b + sum_j w[j] x[t - j], zeros before the start. */
     private static NDArray conv1d(NDArray x, NDArray weight, NDArray bias, Step s) {
         long k = weight.getShape().get(0);
@@ -544,9 +627,45 @@ public final class CompiledModel implements AutoCloseable {
         return NDArrays.concat(new NDList(x1.mul(cs[0]).sub(x2.mul(cs[1])), x1.mul(cs[1]).add(x2.mul(cs[0]))), -1);
     }
 
+    /** The form each scan of the model (nested ones included) gets under this model's scan mode. */
+    private ScanForm scanForm(OpNode scan) {
+        if (scanMode == ScanMode.SEQUENTIAL) {
+            return new ScanForm.Sequential("sequential scans were asked for");
+        }
+        return scanForms.computeIfAbsent(scan, ScanRecognizer::recognise);
+    }
+
+    /** The chunked form where the scan is recognised, else one step at a time. */
+    private NDArray scan(OpNode n, List<NDArray> xs, Step s) {
+        ScanForm form = scanForm(n);
+        if (form instanceof ScanForm.Sequential) {
+            return sequentialScan(n, xs, s);
+        }
+        return new ChunkedScan(s.manager, s.dtype, chunk).run(n, form, xs, s.batch,
+                (inputs, wanted) -> evaluateCone(n.body(), inputs, wanted, s));
+    }
+
+    /** The values of {@code wanted} and of the nodes they read, from {@code inputs}. */
+    private Map<OpNode, NDArray> evaluateCone(ArchGraph g, Map<OpNode, NDArray> inputs, java.util.Collection<OpNode> wanted,
+                                              Step s) {
+        java.util.Set<OpNode> needed = new java.util.HashSet<>(wanted);
+        for (OpNode w : wanted) {
+            needed.addAll(g.dag().getAncestors(w));
+        }
+        Map<OpNode, NDArray> values = new HashMap<>(inputs);
+        for (OpNode n : g.nodes()) {
+            if (needed.contains(n) && !values.containsKey(n)) {
+                NDArray out = apply(n, values, s);
+                out.attach(s.manager);
+                values.put(n, out);
+            }
+        }
+        return values;
+    }
+
     /** Runs the step graph once per time step, carrying the state; stacks the outputs over time. */
     @SuppressWarnings("unchecked")
-    private NDArray scan(OpNode n, List<NDArray> xs, Step s) {
+    private NDArray sequentialScan(OpNode n, List<NDArray> xs, Step s) {
         ArchGraph body = n.body();
         int axis = (Integer) n.attrs().get("axis");
         List<Integer> stateDims = (List<Integer>) n.attrs().get("state");
@@ -558,12 +677,20 @@ public final class CompiledModel implements AutoCloseable {
         }
         NDArray state = s.zeros(new Shape(stateShape));
         long time = xs.get(0).getShape().get(axis);
+        // One split per input rather than a get per step: DJL's get records a slice per leading dim, and
+        // the backward of each fills a zero array the size of the whole input, T times over.
+        List<NDList> slices = new ArrayList<>();
+        for (NDArray x : xs) {
+            NDList parts = x.split(time, axis);
+            parts.attach(s.manager);
+            slices.add(parts);
+        }
         NDList ys = new NDList();
-        for (long t = 0; t < time; t++) {
+        for (int t = 0; t < time; t++) {
             Map<OpNode, NDArray> inputs = new HashMap<>();
             inputs.put(body.inputs().get(0), state);
             for (int i = 0; i < xs.size(); i++) {
-                NDArray slice = xs.get(i).get(new NDIndex().addAllDim(axis).addIndices(t));
+                NDArray slice = slices.get(i).get(t).squeeze(axis);
                 slice.attach(s.manager);
                 inputs.put(body.inputs().get(i + 1), slice);
             }

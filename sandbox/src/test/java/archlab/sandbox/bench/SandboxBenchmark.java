@@ -76,6 +76,14 @@ public final class SandboxBenchmark {
     private final boolean profile;
     private final Task task;
     private final String source;
+    /** The recurrent section: sequence lengths, batch, seconds per row, chunk sizes to sweep; {@code only-recurrent} skips the rest. */
+    private final int[] recurrentSeqs;
+    private final int recurrentBatch;
+    private final double recurrentSeconds;
+    private final int[] chunkSweep;
+    private final boolean onlyRecurrent;
+    private final String[] recurrentArchs;
+    private final boolean recurrent;
     /** References measured earlier in this run, quoted beside the PyTorch twin's. */
     private double peakGflops;
     private double addMicros = Double.NaN;
@@ -95,6 +103,17 @@ public final class SandboxBenchmark {
         profile = !o.containsKey("no-profile");
         task = Tasks.create("mqar", Map.of("vocab", "256", "seq_len", "64"));
         source = o.get("source");
+        recurrentSeqs = ints(o.getOrDefault("recurrent-seqs", "64,256,1024"));
+        recurrentBatch = Integer.parseInt(o.getOrDefault("recurrent-batch", "4"));
+        recurrentSeconds = Double.parseDouble(o.getOrDefault("recurrent-seconds", "6"));
+        chunkSweep = ints(o.getOrDefault("chunks", "16,32,64"));
+        onlyRecurrent = o.containsKey("only-recurrent");
+        recurrentArchs = o.getOrDefault("recurrent-archs", "transformer,gla,deltanet,mamba,retnet").split(",");
+        recurrent = !o.containsKey("no-recurrent");
+    }
+
+    private static int[] ints(String csv) {
+        return csv.isBlank() ? new int[0] : Arrays.stream(csv.split(",")).mapToInt(v -> Integer.parseInt(v.trim())).toArray();
     }
 
     public static void main(String[] args) throws Exception {
@@ -104,7 +123,7 @@ public final class SandboxBenchmark {
                 throw new IllegalArgumentException("unexpected argument " + args[i]);
             }
             String key = args[i].substring(2);
-            boolean flag = key.startsWith("no-");
+            boolean flag = key.startsWith("no-") || key.equals("only-recurrent");
             o.put(key, flag ? "true" : args[++i]);
         }
         new SandboxBenchmark(o).run();
@@ -116,6 +135,14 @@ public final class SandboxBenchmark {
         // the engine's thread count is fixed at its first use: before anything else touches DJL
         Engine engine = Engines.pytorch(threads);
         header(engine);
+        if (onlyRecurrent) {
+            section("fp32 matmul through DJL (the peak)");
+            peakGflops = matmul(engine);
+            recurrentSection(engine);
+            System.out.printf(Locale.ROOT, "%nload average at the end: %s; CPU pressure: %s; benchmark took %.0f s%n",
+                    loadavg(), cpuPressure(), (System.nanoTime() - t0) / 1e9);
+            return;
+        }
 
         section("fp32 matmul through DJL (the peak)");
         double peak = matmul(engine);
@@ -131,6 +158,10 @@ public final class SandboxBenchmark {
 
         section("Per-op dispatch overhead (DJL -> libtorch, CPU)");
         dispatch(engine);
+
+        if (recurrent) {
+            recurrentSection(engine);
+        }
 
         if (worker) {
             section("Worker start-to-ready (Sandbox API)");
@@ -320,13 +351,18 @@ public final class SandboxBenchmark {
     // ------------------------------------------------------------------ training throughput
 
     private ModelDefinition definition(String arch, int dim, int heads, int layers) throws IOException, DefinitionException {
+        return definition(arch, dim, heads, layers, task.seqLen());
+    }
+
+    private ModelDefinition definition(String arch, int dim, int heads, int layers, int seqLen)
+            throws IOException, DefinitionException {
         Path file = root.resolve("knowledge-base/architectures/" + arch + ".arch");
         String src = Files.readString(file)
                 .replaceFirst("(?m)^param d = \\d+", "param d = " + dim)
                 .replaceFirst("(?m)^param heads = \\d+", "param heads = " + heads)
                 .replaceFirst("(?m)^param layers = \\d+", "param layers = " + layers);
         return ModelDefinition.parse(src, arch + ".arch", StandardLibrary.library(),
-                Map.of("vocab", task.vocab(), "seq_len", task.seqLen()));
+                Map.of("vocab", task.vocab(), "seq_len", seqLen));
     }
 
     /** What one timed Trainer run measured. */
@@ -585,6 +621,143 @@ public final class SandboxBenchmark {
         Arrays.sort(fwd);
         Arrays.sort(fb);
         return new double[] {fwd[calls / 2], fb[calls / 2], weights};
+    }
+
+    // ------------------------------------------------------------------ recurrent designs
+
+    private void recurrentSection(Engine engine) throws Exception {
+        section("Recurrent designs: chunked against sequential scans (d = 128, 2 layers, batch " + recurrentBatch + ")");
+        System.out.printf(Locale.ROOT, "Each row: forward + cross-entropy + backward on random tokens (vocab %d), straight on "
+                + "CompiledModel (no optimiser step, which costs the same in both forms); 1 warm-up step, then steps "
+                + "until %.0f s have passed (at least 2); ms/step is the median. \"x transformer\" is tokens/s over the "
+                + "Transformer's at the same T in this run; \"chunked / sequential\" is the same design's two scan forms. "
+                + "Achieved GFLOP/s = 3 x forward FLOPs/token (graph.Cost, which counts a scan as its sequential "
+                + "step) x tokens/s.%n%n", task.vocab(), recurrentSeconds);
+        System.out.println("| T | arch | scans | steps | ms/step (median) | tokens/s | x transformer | chunked / sequential "
+                + "| achieved GFLOP/s | load (1 min) | others |");
+        System.out.println("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (int t : recurrentSeqs) {
+            double reference = Double.NaN;
+            for (String arch : recurrentArchs) {
+                ModelDefinition def = definition(arch, 128, 4, 2, t);
+                boolean scans = chunkable(def.graph());
+                String label = scans ? null : hasScan(def.graph()) ? "sequential (no chunked form)" : "none";
+                double chunked = Double.NaN;
+                for (CompiledModel.ScanMode mode : scans ? CompiledModel.ScanMode.values()
+                        : new CompiledModel.ScanMode[] {CompiledModel.ScanMode.CHUNKED}) {
+                    StepTiming r = timeSteps(engine, def, mode, 0, recurrentBatch, t);
+                    double tokens = recurrentBatch * t * 1000.0 / r.medianMs();
+                    if (arch.equals("transformer")) {
+                        reference = tokens;
+                    }
+                    if (mode == CompiledModel.ScanMode.CHUNKED) {
+                        chunked = tokens;
+                    }
+                    String ratio = scans && mode == CompiledModel.ScanMode.SEQUENTIAL
+                            ? String.format(Locale.ROOT, "%.2f", chunked / tokens) : "";
+                    System.out.printf(Locale.ROOT, "| %d | %s | %s | %d | %.0f | %,.0f | %.2f | %s | %.2f | %s | %s |%n", t,
+                            arch, scans ? mode.name().toLowerCase(Locale.ROOT) : label, r.steps(), r.medianMs(), tokens,
+                            tokens / reference, ratio, 3 * def.flopsPerToken() * tokens / 1e9, loadavg().split(" ")[0],
+                            others(r.before(), r.after()));
+                    System.out.flush();
+                }
+            }
+        }
+        if (chunkSweep.length > 0) {
+            int t = 256;
+            System.out.printf(Locale.ROOT, "%nChunk size (steps per chunk) of the chunked scans at T = %d, batch %d: ms/step "
+                    + "(median), same protocol.%n%n", t, recurrentBatch);
+            StringBuilder head = new StringBuilder("| arch |");
+            StringBuilder rule = new StringBuilder("|---|");
+            for (int c : chunkSweep) {
+                head.append(" C = ").append(c).append(" |");
+                rule.append("---:|");
+            }
+            System.out.println(head.append(" others (last) |"));
+            System.out.println(rule.append("---:|"));
+            for (String arch : recurrentArchs) {
+                ModelDefinition def = definition(arch, 128, 4, 2, t);
+                if (!chunkable(def.graph())) {
+                    continue;
+                }
+                StringBuilder row = new StringBuilder("| " + arch + " |");
+                String others = "";
+                for (int c : chunkSweep) {
+                    StepTiming r = timeSteps(engine, def, CompiledModel.ScanMode.CHUNKED, c, recurrentBatch, t);
+                    row.append(String.format(Locale.ROOT, " %.0f |", r.medianMs()));
+                    others = others(r.before(), r.after());
+                }
+                System.out.println(row.append(" ").append(others).append(" |"));
+                System.out.flush();
+            }
+        }
+    }
+
+    /** Whether some scan of {@code g} gets a chunked form (ScanRecognizer). */
+    private static boolean chunkable(archlab.sandbox.graph.ArchGraph g) {
+        return g.nodes().stream().anyMatch(n -> n.op().equals("scan")
+                && !(archlab.sandbox.graph.ScanRecognizer.recognise(n) instanceof archlab.sandbox.graph.ScanForm.Sequential));
+    }
+
+    private static boolean hasScan(archlab.sandbox.graph.ArchGraph g) {
+        return g.nodes().stream().anyMatch(n -> n.op().equals("scan"));
+    }
+
+    /** The median step, the number of steps timed, and {@link #snapshot()}s around them. */
+    private record StepTiming(double medianMs, int steps, long[] before, long[] after) {
+    }
+
+    /**
+     * Forward, loss and backward of a fresh model at batch {@code bat} and length {@code t}, for
+     * {@link #recurrentSeconds} after one warm-up step.
+     */
+    private StepTiming timeSteps(Engine engine, ModelDefinition def, CompiledModel.ScanMode mode, int chunk, int bat,
+                               int t) {
+        java.util.Random rng = new java.util.Random(0);
+        List<Double> times = new ArrayList<>();
+        long[] s0 = null;
+        long start = 0;
+        try (NDManager base = engine.newBaseManager();
+             CompiledModel model = CompiledModel.compile(def.graph(), base, 0, mode, chunk)) {
+            for (int i = 0; ; i++) {
+                int[] ids = new int[bat * t];
+                int[] tgt = new int[ids.length];
+                for (int j = 0; j < ids.length; j++) {
+                    ids[j] = rng.nextInt(task.vocab());
+                    tgt[j] = rng.nextInt(task.vocab());
+                }
+                if (i == 1) {
+                    s0 = snapshot();
+                    start = System.nanoTime();
+                }
+                long s = System.nanoTime();
+                try (NDManager sm = base.newSubManager()) {
+                    NDArray tokens = sm.create(ids, new Shape(bat, t));
+                    NDArray targets = sm.create(tgt, new Shape(bat, t));
+                    try (GradientCollector gc = engine.newGradientCollector()) {
+                        NDArray logits = model.forward(sm, tokens);
+                        NDArray loss = logits.logSoftmax(-1).mul(targets.oneHot(task.vocab())).sum(new int[] {-1})
+                                .neg().mean();
+                        gc.backward(loss);
+                        loss.getFloat();
+                    }
+                    for (CompiledModel.Weight wt : model.weights()) {
+                        NDArray g = wt.array().getGradient();
+                        g.attach(sm);
+                        g.subi(g);
+                    }
+                }
+                if (i >= 1) {
+                    times.add((System.nanoTime() - s) / 1e6);
+                    if (times.size() >= 2 && (System.nanoTime() - start) / 1e9 >= recurrentSeconds) {
+                        break;
+                    }
+                }
+            }
+        }
+        long[] s1 = snapshot();
+        times.sort(Double::compare);
+        return new StepTiming(times.get(times.size() / 2), times.size(), s0, s1);
     }
 
     // ------------------------------------------------------------------ dispatch overhead

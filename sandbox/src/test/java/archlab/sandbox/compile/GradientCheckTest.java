@@ -537,10 +537,15 @@ class GradientCheckTest {
      * weight array; {@code scale} other than 1 exists only to test the check itself.
      */
     static Check check(ModelDefinition def, long seed, double scale) {
+        return check(def, seed, scale, CompiledModel.ScanMode.CHUNKED, 0);
+    }
+
+    /** As above, with scans compiled as {@code mode} says and {@code chunk} steps per chunk (0: defaults). */
+    static Check check(ModelDefinition def, long seed, double scale, CompiledModel.ScanMode mode, int chunk) {
         int[] ids = tokens(seed);
         float[] r = direction(seed);
         Random pick = new Random(seed + 99);
-        try (CompiledModel m = CompiledModel.compile(def.graph(), root, seed)) {
+        try (CompiledModel m = CompiledModel.compile(def.graph(), root, seed, mode, chunk)) {
             // analytic: one backward of L = sum(logits * R) on a fresh model
             Map<String, float[]> analytic = new LinkedHashMap<>();
             try (NDManager sm = root.newSubManager()) {
