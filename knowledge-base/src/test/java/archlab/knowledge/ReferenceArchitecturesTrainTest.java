@@ -22,8 +22,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every reference architecture really trains: on a small MQAR (32 ids, 32 positions, 4 pairs) each
- * ends well above chance, and the ones that can recall exactly (attention, Based, DeltaNet) do.
- * Measured on this 2-core machine: about 90 s for all eight, runs are bit-for-bit reproducible.
+ * ends well above chance, and the ones that can recall exactly (attention, Based, DeltaNet) do. The
+ * first eight train in the default suite (about 2 min on this 2-core machine, idle); the ten added
+ * with the language's new ops (about 5 min more) train in the slow step of CI. Runs are bit-for-bit
+ * reproducible.
  */
 class ReferenceArchitecturesTrainTest {
     private static final Path DIR = Path.of("architectures");
@@ -35,6 +37,10 @@ class ReferenceArchitecturesTrainTest {
     /** These recall exactly within the budget; the others learn which values are in context first. */
     private static final Set<String> EXACT_RECALL = Set.of("transformer", "based", "deltanet");
 
+    /** The library's first eight designs; the default suite trains these. */
+    private static final Set<String> FIRST_EIGHT = Set.of("based", "deltanet", "gla", "hyena", "linear_attention",
+            "mamba", "retnet", "transformer");
+
     static Stream<String> architectures() throws IOException {
         try (Stream<Path> files = Files.list(DIR)) {
             return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".arch")).sorted().toList()
@@ -42,9 +48,28 @@ class ReferenceArchitecturesTrainTest {
         }
     }
 
+    static Stream<String> firstEight() throws IOException {
+        return architectures().filter(n -> FIRST_EIGHT.contains(n.replace(".arch", "")));
+    }
+
+    static Stream<String> theOthers() throws IOException {
+        return architectures().filter(n -> !FIRST_EIGHT.contains(n.replace(".arch", "")));
+    }
+
     @ParameterizedTest(name = "{0} learns a small MQAR")
-    @MethodSource("architectures")
+    @MethodSource("firstEight")
     void trainsWellAboveChance(String file) throws Exception {
+        learnsTheSmallMqar(file);
+    }
+
+    @ParameterizedTest(name = "{0} learns a small MQAR")
+    @MethodSource("theOthers")
+    @Tag("slow")
+    void theNewerDesignsTrainWellAboveChance(String file) throws Exception {
+        learnsTheSmallMqar(file);
+    }
+
+    private static void learnsTheSmallMqar(String file) throws Exception {
         TrainResult r = train(file, new Mqar(VOCAB, SEQ, PAIRS), 400);
 
         assertThat(r.ok()).as("%s: %s", file, r.failure()).isTrue();
