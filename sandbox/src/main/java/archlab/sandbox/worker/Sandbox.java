@@ -490,6 +490,9 @@ public final class Sandbox implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command(key));
         pb.environment().put("OMP_NUM_THREADS", Integer.toString(key.threads()));
         pb.environment().put("MKL_NUM_THREADS", Integer.toString(key.threads()));
+        // libgomp's threads spin while they wait by default: beside one other training job that made a 2-thread
+        // run 2.8x slower, against 9 % faster on an idle machine (docs/benchmarks.md). A setting of the user's wins.
+        pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
         long started = System.nanoTime();
         Process p = pb.start();
         WorkerProcess w = new WorkerProcess(p, key, started, stderrSink);
