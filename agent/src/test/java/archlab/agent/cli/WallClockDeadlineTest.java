@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The wall clock is a hard limit, on a machine loaded by a second training process: at the deadline the
  * runs in flight are stopped (kind {@code deadline}), each keeps what it measured (status {@code partial}
  * with its curve and last held-out evaluation, when it had one), and the campaign ends within
- * max(2 %, 30 s) of its budget. Runs take several times the 5 s before the deadline in which no new
- * run starts, so the deadline always finds runs in flight.
+ * max(2 %, 30 s) of its budget. Exploring stops starting runs that the median run time says would
+ * outlive the deadline, so the deadline cuts only runs slower than that median (the load makes some
+ * likely, not certain): every run it cut must be recorded as above.
  */
 @Tag("slow")
 class WallClockDeadlineTest {
@@ -97,7 +98,7 @@ class WallClockDeadlineTest {
                     }
                 }
             }
-            assertThat(cut).as("the deadline found runs in flight").isNotEmpty();
+            System.out.printf("wall-clock deadline test: %.0f s of %d s, %d run(s) cut%n", wall, BUDGET_S, cut.size());
             assertThat(Standings.read(store, c.id()).ranked()).noneMatch(e -> e.status() == ExperimentStatus.PARTIAL);
         }
     }
