@@ -106,9 +106,9 @@ record BudgetPlan(double runSeconds, int slots, Integer exploreRuns, List<Later>
     /** Wall-clock seconds left once the later stages are paid for; negative when they do not fit. */
     private static double slack(CampaignConfig c, List<CampaignConfig.Stage> later, double runSeconds, int slots,
                                 int defaultSteps, double wallSpent) {
-        double reserved = later.stream().mapToDouble(s -> later(s, c.stages().get(0), runSeconds, slots, defaultSteps)
-                .seconds()).sum();
-        return c.budget().wallClock().toSeconds() - wallSpent - reserved;
+        List<CampaignConfig.Stage> all = new ArrayList<>(List.of(c.stages().get(0)));
+        all.addAll(later);
+        return c.budget().wallClock().toSeconds() - wallSpent - reserve(all, runSeconds, slots, defaultSteps);
     }
 
     private static Integer affordable(CampaignConfig c, List<CampaignConfig.Stage> later, double runSeconds, int slots,
